@@ -1,0 +1,25 @@
+# shellcheck shell=bash
+# Installs the Debian packages rbdfence's build, tests and demo need, once.
+# Sourced by scripts/test and scripts/demo; safe to call again (it checks first).
+
+RBDFENCE_APT_PACKAGES=(
+  ceph-mon ceph-osd ceph-mgr ceph-common rbd-fuse   # the throwaway test cluster
+  librbd-dev librados-dev                           # headers the bindings are scraped from
+  gcc libc6-dev                                     # the layout tests' independent oracle
+  e2fsprogs fuse util-linux iproute2 kmod          # mkfs, FUSE, loop devices, network namespaces
+  systemd-container                                 # systemd-nspawn --boot for the boot tests
+)
+
+rbdfence_install_deps() {
+  local missing=() pkg
+  for pkg in "${RBDFENCE_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    echo "rbdfence: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+  command -v dotnet >/dev/null || { echo "rbdfence: the .NET SDK (dotnet) is not on PATH" >&2; return 1; }
+}

@@ -1,0 +1,88 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Rbdfence.Fencing;
+
+/// <summary>
+/// A volume as the rbd CLI spells it: <c>pool[/namespace]/image[@snapshot]</c>.
+/// </summary>
+public sealed record VolumeSpec(string Pool, string Namespace, string Image, string? Snapshot)
+{
+    /// <summary>Parses <paramref name="text"/> or says in one line why it is not a volume spec.</summary>
+    public static bool TryParse(string? text, [NotNullWhen(true)] out VolumeSpec? spec, [NotNullWhen(false)] out string? error)
+    {
+        spec = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            error = "empty volume spec; expected pool[/namespace]/image";
+            return false;
+        }
+
+        string? snapshot = null;
+        int at = text.IndexOf('@', StringComparison.Ordinal);
+        string path = text;
+        if (at >= 0)
+        {
+            snapshot = text[(at + 1)..];
+            path = text[..at];
+            if (snapshot.Length == 0)
+            {
+                error = $"'{text}': empty snapshot name after '@'";
+                return false;
+            }
+        }
+
+        string[] parts = path.Split('/');
+        if (parts.Length is < 2 or > 3)
+        {
+            error = $"'{text}' is not a volume spec; expected pool[/namespace]/image";
+            return false;
+        }
+
+        foreach (string part in parts)
+        {
+            if (part.Length == 0)
+            {
+                error = $"'{text}' has an empty component; expected pool[/namespace]/image";
+                return false;
+            }
+
+            if (ContainsControl(part))
+            {
+                error = $"'{Escape(text)}' contains a control character";
+                return false;
+            }
+        }
+
+        spec = parts.Length == 2
+            ? new VolumeSpec(parts[0], string.Empty, parts[1], snapshot)
+            : new VolumeSpec(parts[0], parts[1], parts[2], snapshot);
+        error = null;
+        return true;
+    }
+
+    /// <summary>Parses <paramref name="text"/>, throwing <see cref="FormatException"/> with the one-line reason.</summary>
+    public static VolumeSpec Parse(string text) =>
+        TryParse(text, out VolumeSpec? spec, out string? error) ? spec : throw new FormatException(error);
+
+    public override string ToString()
+    {
+        string path = Namespace.Length == 0 ? $"{Pool}/{Image}" : $"{Pool}/{Namespace}/{Image}";
+        return Snapshot is null ? path : $"{path}@{Snapshot}";
+    }
+
+    private static bool ContainsControl(string s)
+    {
+        foreach (char c in s)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Escape(string s) => s.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
+}

@@ -1,0 +1,175 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using Rbdfence.Fencing;
+using Rbdfence.Fencing.Ceph;
+using Rbdfence.Interop;
+
+namespace Rbdfence.Cli;
+
+/// <summary>The verbs, their options and one line of help each (like Ceph's <c>rbd lock</c> verbs).</summary>
+internal static class Commands
+{
+    private static readonly Argument<string> Spec = new("spec")
+    {
+        Description = "The volume: pool[/namespace]/image",
+    };
+
+    private static readonly Option<string> Id = new("--id")
+    {
+        Description = "Ceph user to connect as, without 'client.' (default: admin, or what CEPH_ARGS says)",
+        DefaultValueFactory = _ => "admin",
+    };
+
+    private static readonly Option<string?> Keyring = new("--keyring") { Description = "Keyring file (default: what the conf says)" };
+
+    private static readonly Option<string?> Conf = new("--conf", "-c") { Description = "ceph.conf path (default: $CEPH_CONF, then /etc/ceph/ceph.conf)" };
+
+    private static readonly Option<double> ConnectTimeout = new("--connect-timeout")
+    {
+        Description = "Seconds to wait for the cluster before exiting 69 (unreachable)",
+        DefaultValueFactory = _ => 10,
+    };
+
+    private static readonly Option<bool> Json = new("--json") { Description = "Print the result as one JSON object" };
+
+    private static readonly Option<LockMode> Mode = new("--mode")
+    {
+        Description = "auto (from the image's exclusive-lock feature), advisory or managed",
+        DefaultValueFactory = _ => LockMode.Auto,
+    };
+
+    private static readonly Option<double> Grace = new("--grace")
+    {
+        Description = "Seconds a holder may go without a watch on the image before it is stale and fenced",
+        DefaultValueFactory = _ => 45,
+    };
+
+    private static readonly Option<bool> KubeletCookie = new("--kubelet-cookie")
+    {
+        Description = "Lock with the Kubernetes in-tree plugin's cookie (kubelet_lock_magic_<host>), for mixed fleets",
+    };
+
+    private static readonly Option<TimeSpan?> Wait = new("--wait")
+    {
+        Description = "Wait for the holder to let go, at most SECONDS (no value: forever)",
+        Arity = ArgumentArity.ZeroOrOne,
+        CustomParser = ParseWait,
+    };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "rbdfence: mount a Ceph RBD volume read-write only while this host holds its exclusive lock.\n" +
+            "Exit codes: 0 ok, 1 failure, 64 usage, 65 unsafe combination refused, 66 no such volume,\n" +
+            "69 cluster unreachable, 75 held by a live peer (try again later), 77 permission denied, 78 fenced.");
+
+        root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait));
+        root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", Release, Mode, KubeletCookie));
+        root.Subcommands.Add(Verb("status", "Show who holds the volume, since when, live or stale, and who watches it", Status, Mode, Grace));
+        root.Subcommands.Add(Verb("break", "Fence the holder (blocklist it) and break its lock, live or not: the operator's override", Break, Mode));
+        return root;
+    }
+
+    private static Command Verb(string name, string description, Func<ParseResult, Invocation, CancellationToken, Task<int>> run, params Option[] extra)
+    {
+        var command = new Command(name, description) { Spec };
+        foreach (Option option in (Option[])[Id, Keyring, Conf, ConnectTimeout, Json, .. extra])
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancel) =>
+        {
+            bool json = parse.GetValue(Json);
+            var output = new Output(json);
+            if (!VolumeSpec.TryParse(parse.GetValue(Spec), out VolumeSpec? spec, out string? error))
+            {
+                return output.Fail(ExitCodes.Usage, error);
+            }
+
+            try
+            {
+                var options = new CephClientOptions
+                {
+                    Id = parse.GetValue(Id)!,
+                    Keyring = parse.GetValue(Keyring),
+                    Conf = parse.GetValue(Conf),
+                    ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(ConnectTimeout)),
+                };
+                var fence = new FenceOptions
+                {
+                    Mode = parse.GetValue(Mode),
+                    Grace = TimeSpan.FromSeconds(parse.GetValue(Grace)),
+                    KubeletCookie = parse.GetValue(KubeletCookie),
+                };
+                using RadosCluster cluster = RadosCluster.Connect(options);
+                using FencedVolume volume = FencedVolume.Open(cluster, spec, HostIdentity.FromSystem(), fence);
+                return await run(parse, new Invocation(volume, output), cancel).ConfigureAwait(false);
+            }
+            catch (CephException e)
+            {
+                return output.Fail(ErrnoExitCode(e.Errno), $"{e.Operation}: {Errno.Describe(e.Errno)}");
+            }
+            catch (UnsafeCombinationException e)
+            {
+                return output.Fail(ExitCodes.Unsafe, e.Message);
+            }
+            catch (InvalidOperationException e)
+            {
+                return output.Fail(ExitCodes.Failure, e.Message);
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> Acquire(ParseResult parse, Invocation it, CancellationToken cancel)
+    {
+        TimeSpan wait = parse.GetValue(Wait) ?? TimeSpan.Zero;
+        AcquireResult result = await it.Volume.AcquireAsync(wait, contended => it.Output.Progress(
+            $"{it.Volume.Spec} is held by {contended.Holder}; waiting{(wait == Timeout.InfiniteTimeSpan ? string.Empty : $" up to {wait.TotalSeconds:0}s")}"),
+            cancel).ConfigureAwait(false);
+        return it.Output.Acquired(it.Volume, result);
+    }
+
+    private static Task<int> Release(ParseResult parse, Invocation it, CancellationToken cancel) =>
+        Task.FromResult(it.Output.Released(it.Volume, it.Volume.Release()));
+
+    private static Task<int> Status(ParseResult parse, Invocation it, CancellationToken cancel) =>
+        Task.FromResult(it.Output.Status(it.Volume.Status()));
+
+    private static Task<int> Break(ParseResult parse, Invocation it, CancellationToken cancel) =>
+        Task.FromResult(it.Output.Broken(it.Volume, it.Volume.Break()));
+
+    private static TimeSpan? ParseWait(ArgumentResult result)
+    {
+        if (result.Tokens.Count == 0)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        string text = result.Tokens[0].Value;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || seconds < 0)
+        {
+            result.AddError($"--wait takes a number of seconds, not '{text}'");
+            return null;
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private static int ErrnoExitCode(int errno) => errno switch
+    {
+        Errno.ENOENT => ExitCodes.NoSuchVolume,
+        Errno.EACCES or Errno.EPERM => ExitCodes.PermissionDenied,
+        Errno.ETIMEDOUT or Errno.ECONNREFUSED => ExitCodes.Unreachable,
+        Errno.ESHUTDOWN => ExitCodes.Fenced,
+        Errno.EBUSY => ExitCodes.Contended,
+        _ => ExitCodes.Failure,
+    };
+
+    private sealed record Invocation(FencedVolume Volume, Output Output);
+}

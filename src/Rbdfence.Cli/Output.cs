@@ -1,0 +1,196 @@
+using System;
+using System.IO;
+using System.Text.Json;
+using Rbdfence.Fencing;
+
+namespace Rbdfence.Cli;
+
+/// <summary>
+/// Everything the verbs print: a line for people, or one JSON object for scripts. Errors
+/// are one line on stderr (<c>rbdfence: …</c>) in both forms; JSON adds them to the object.
+/// </summary>
+internal sealed class Output(bool json)
+{
+    public int Fail(int exitCode, string message)
+    {
+        Console.Error.WriteLine($"rbdfence: {message}");
+        if (json)
+        {
+            Write(w =>
+            {
+                w.WriteString("result", "error");
+                w.WriteNumber("exitCode", exitCode);
+                w.WriteString("error", message);
+            });
+        }
+
+        return exitCode;
+    }
+
+    public void Progress(string line)
+    {
+        Console.Error.WriteLine($"rbdfence: {line}");
+    }
+
+    public int Acquired(FencedVolume volume, AcquireResult result)
+    {
+        int code = result.Holds ? ExitCodes.Ok : ExitCodes.Contended;
+        if (json)
+        {
+            Write(w =>
+            {
+                w.WriteString("result", result.Status.ToString().ToLowerInvariant());
+                w.WriteString("volume", volume.Spec.ToString());
+                w.WriteString("mode", result.Mode.ToString().ToLowerInvariant());
+                w.WriteString("cookie", volume.Cookie);
+                w.WriteString("fenced", result.Fenced);
+                if (result.Holder is { } h)
+                {
+                    w.WritePropertyName("holder");
+                    WriteHolder(w, h);
+                }
+            });
+            return code;
+        }
+
+        if (result.Fenced is { } fenced)
+        {
+            Console.WriteLine($"fenced {fenced} (blocklisted for {volume.Options.BlocklistExpiry.TotalMinutes:0} min) and broke its stale lock");
+        }
+
+        switch (result.Status)
+        {
+            case AcquireStatus.Acquired:
+                Console.WriteLine($"{volume.Spec}: locked by this host ({volume.Host.HostName}), {volume.Mode.ToString().ToLowerInvariant()} mode");
+                break;
+            case AcquireStatus.AlreadyHeld:
+                Console.WriteLine($"{volume.Spec}: already locked by this host ({volume.Host.HostName}) in this boot");
+                break;
+            case AcquireStatus.Free:
+                Console.WriteLine($"{volume.Spec}: no live peer owns the managed lock; the exclusive map takes it");
+                break;
+            default:
+                Console.Error.WriteLine($"rbdfence: {volume.Spec} is held by {result.Holder}; try again later or use --wait");
+                break;
+        }
+
+        return code;
+    }
+
+    public int Released(FencedVolume volume, bool released)
+    {
+        if (json)
+        {
+            Write(w =>
+            {
+                w.WriteString("result", released ? "released" : "not-held");
+                w.WriteString("volume", volume.Spec.ToString());
+            });
+        }
+        else
+        {
+            Console.WriteLine(released ? $"{volume.Spec}: released; waiters woken" : $"{volume.Spec}: not held by this host, nothing to release");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    public int Broken(FencedVolume volume, string? fenced)
+    {
+        if (json)
+        {
+            Write(w =>
+            {
+                w.WriteString("result", fenced is null ? "not-held" : "broken");
+                w.WriteString("volume", volume.Spec.ToString());
+                w.WriteString("blocklisted", fenced);
+            });
+        }
+        else
+        {
+            Console.WriteLine(fenced is null
+                ? $"{volume.Spec}: not locked, nothing to break"
+                : $"{volume.Spec}: blocklisted {fenced} for {volume.Options.BlocklistExpiry.TotalMinutes:0} min, then broke its lock");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    public int Status(VolumeStatus status)
+    {
+        if (json)
+        {
+            Write(w =>
+            {
+                w.WriteString("volume", status.Spec.ToString());
+                w.WriteString("mode", status.Mode.ToString().ToLowerInvariant());
+                w.WriteString("header", status.HeaderObject);
+                w.WriteStartArray("holders");
+                foreach (Holder h in status.Holders)
+                {
+                    WriteHolder(w, h);
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("watchers");
+                foreach (string watcher in status.Watchers)
+                {
+                    w.WriteStringValue(watcher);
+                }
+
+                w.WriteEndArray();
+            });
+            return ExitCodes.Ok;
+        }
+
+        Console.WriteLine($"{status.Spec} ({status.Mode.ToString().ToLowerInvariant()} mode, {status.HeaderObject})");
+        if (status.Holders.Count == 0)
+        {
+            Console.WriteLine("  not locked");
+        }
+
+        foreach (Holder h in status.Holders)
+        {
+            Console.WriteLine($"  held by {h}");
+            Console.WriteLine($"    locker {h.Client}  cookie {h.Cookie}  address {h.Address}");
+        }
+
+        Console.WriteLine(status.Watchers.Count == 0 ? "  no watchers" : "  watchers:");
+        foreach (string watcher in status.Watchers)
+        {
+            Console.WriteLine($"    {watcher}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static void WriteHolder(Utf8JsonWriter w, Holder h)
+    {
+        w.WriteStartObject();
+        w.WriteString("host", h.HostName);
+        w.WriteString("kind", h.Identity.Kind.ToString().ToLowerInvariant());
+        w.WriteString("locker", h.Client);
+        w.WriteString("cookie", h.Cookie);
+        w.WriteString("address", h.Address);
+        if (h.Identity.Since is { } since)
+        {
+            w.WriteString("since", since);
+        }
+
+        w.WriteBoolean("live", h.Live);
+        w.WriteEndObject();
+    }
+
+    private static void Write(Action<Utf8JsonWriter> body)
+    {
+        using Stream stdout = Console.OpenStandardOutput();
+        using (var w = new Utf8JsonWriter(stdout))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+
+        stdout.WriteByte((byte)'\n');
+    }
+}

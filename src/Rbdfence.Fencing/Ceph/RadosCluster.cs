@@ -1,0 +1,119 @@
+using System;
+using System.Globalization;
+using Rbdfence.Interop;
+
+namespace Rbdfence.Fencing.Ceph;
+
+/// <summary>One librados client instance (<c>rados_t</c>): connect, blocklist, open pools.</summary>
+public sealed unsafe class RadosCluster : IDisposable
+{
+    private rados_t _handle;
+
+    private RadosCluster(rados_t handle) => _handle = handle;
+
+    internal rados_t Handle => _handle.IsNull ? throw new ObjectDisposedException(nameof(RadosCluster)) : _handle;
+
+    /// <summary>
+    /// Connects as <c>client.&lt;id&gt;</c> with a bounded timeout, so an unreachable monitor is
+    /// an error after <see cref="CephClientOptions.ConnectTimeout"/>, not a hang.
+    /// </summary>
+    public static RadosCluster Connect(CephClientOptions options)
+    {
+        rados_t handle;
+        fixed (byte* cluster = Utf8.Z("ceph"))
+        fixed (byte* name = Utf8.Z("client." + options.Id))
+        {
+            CephErrors.Check(LibRados.rados_create2(&handle, cluster, name, 0), "cannot create a librados client");
+        }
+
+        var connection = new RadosCluster(handle);
+        try
+        {
+            fixed (byte* conf = options.Conf is null ? null : Utf8.Z(options.Conf))
+            {
+                int rc = LibRados.rados_conf_read_file(handle, conf);
+                // Without an explicit path a missing /etc/ceph/ceph.conf is fine when CEPH_ARGS says enough.
+                if (rc < 0 && options.Conf is not null)
+                {
+                    throw new CephException($"cannot read ceph conf {options.Conf}", -rc);
+                }
+            }
+
+            CephErrors.Check(LibRados.rados_conf_parse_env(handle, (byte*)null), "cannot parse CEPH_ARGS");
+            string seconds = ((int)Math.Ceiling(options.ConnectTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            connection.Set("client_mount_timeout", seconds);
+            connection.Set("rados_mon_op_timeout", seconds);
+            // librados' own log lines would interleave with the one-line errors the CLI promises.
+            connection.Set("log_to_stderr", "false");
+            connection.Set("err_to_stderr", "false");
+            if (options.Keyring is not null)
+            {
+                connection.Set("keyring", options.Keyring);
+            }
+
+            CephErrors.Check(LibRados.rados_connect(handle), "cannot connect to the cluster");
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sets one config option (before connect).</summary>
+    public void Set(string option, string value)
+    {
+        fixed (byte* o = Utf8.Z(option))
+        fixed (byte* v = Utf8.Z(value))
+        {
+            CephErrors.Check(LibRados.rados_conf_set(Handle, o, v), $"cannot set option {option}");
+        }
+    }
+
+    /// <summary>This client's own address (<c>ip:port/nonce</c>), as other clients see it in lockers and watchers.</summary>
+    public string Address
+    {
+        get
+        {
+            byte* addrs = null;
+            CephErrors.Check(LibRados.rados_getaddrs(Handle, &addrs), "cannot read this client's address");
+            try
+            {
+                // A msgr2 client reports "[v2:ip:port/nonce,v1:...]"; lockers show the plain form.
+                return CephAddress.Normalize(Utf8.Decode(new ReadOnlySpan<byte>(addrs, int.MaxValue)));
+            }
+            finally
+            {
+                LibRados.rados_buffer_free(addrs);
+            }
+        }
+    }
+
+    /// <summary>The client's global id, the number in <c>client.&lt;id&gt;</c> as lockers name it.</summary>
+    public ulong InstanceId => LibRados.rados_get_instance_id(Handle);
+
+    /// <summary>
+    /// Blocklists <paramref name="address"/> (<c>ip:0/0</c> fences the whole host) for
+    /// <paramref name="expire"/>, so a fenced holder's I/O fails before its lock is broken.
+    /// </summary>
+    public void Blocklist(string address, TimeSpan expire)
+    {
+        fixed (byte* a = Utf8.Z(address))
+        {
+            CephErrors.Check(LibRados.rados_blocklist_add(Handle, a, (uint)Math.Max(1, expire.TotalSeconds)), $"cannot blocklist {address}");
+        }
+    }
+
+    /// <summary>Opens a pool (and namespace) for object and image operations.</summary>
+    public IoContext OpenPool(string pool, string @namespace) => IoContext.Open(this, pool, @namespace);
+
+    public void Dispose()
+    {
+        if (!_handle.IsNull)
+        {
+            LibRados.rados_shutdown(_handle);
+            _handle = default;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+using Rbdfence.Fencing.Ceph;
+
+namespace Rbdfence.Fencing;
+
+/// <summary>What the holder's periodic check found.</summary>
+public enum GuardVerdict
+{
+    /// <summary>The lock is still this holder's.</summary>
+    Held,
+
+    /// <summary>The lock is gone or someone else's: it was broken.</summary>
+    Lost,
+
+    /// <summary>This client is blocklisted: the host was fenced.</summary>
+    Fenced,
+
+    /// <summary>The check itself failed (the cluster is unreachable); not yet a verdict.</summary>
+    Unknown,
+}
+
+/// <summary>
+/// The holder's periodic "is the lock still mine, am I fenced?" check: one RADOS op
+/// (<c>lock.get_info</c> on the header) into preallocated buffers, compared as UTF-8 bytes.
+/// This is the hot path: it allocates nothing on the managed heap.
+/// </summary>
+public sealed class HolderGuard
+{
+    private readonly HeaderLock _lock;
+    private readonly LockerList _lockers = new();
+    private readonly byte[] _cookie;
+
+    public HolderGuard(HeaderLock headerLock, string cookie)
+    {
+        _lock = headerLock;
+        _cookie = Utf8.Z(cookie)[..^1];
+    }
+
+    /// <summary>The negative errno of the last <see cref="GuardVerdict.Unknown"/>, for the log line.</summary>
+    public int LastError { get; private set; }
+
+    public GuardVerdict Check()
+    {
+        int rc = _lock.ListLockers(_lockers);
+        if (rc == -Errno.ESHUTDOWN)
+        {
+            return GuardVerdict.Fenced;
+        }
+
+        if (rc < 0)
+        {
+            LastError = rc;
+            return GuardVerdict.Unknown;
+        }
+
+        return _lockers.HasCookie(_cookie) ? GuardVerdict.Held : GuardVerdict.Lost;
+    }
+}

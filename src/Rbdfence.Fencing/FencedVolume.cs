@@ -20,7 +20,14 @@ public sealed class FencedVolume : IDisposable
     private readonly HeaderLock _lock;
     private readonly LockerList _lockers = new();
     private readonly byte[] _cookieZ;
+    private readonly byte[] _headerZ;
     private readonly string _ownAddress;
+    private readonly AcquireResult _acquired;
+    private readonly AcquireResult _alreadyHeld;
+
+    // True while this very client holds the lock it took: release is then one unlock, with
+    // no listing (the acquire/release cycle allocates nothing).
+    private bool _heldByThisClient;
 
     // When each silent holder (client + cookie) was first seen without a watch: the grace
     // period runs from there, across the retries of one wait.
@@ -38,8 +45,13 @@ public sealed class FencedVolume : IDisposable
         _lock = new HeaderLock(io, "rbd_header." + image.Id);
         Cookie = options.KubeletCookie ? HolderCookie.Kubelet(host.HostName).ToString() : HolderCookie.For(host, DateTimeOffset.UtcNow).ToString();
         _cookieZ = Utf8.Z(Cookie);
+        _headerZ = Utf8.Z(_lock.HeaderObject);
         _ownAddress = cluster.Address;
+        _acquired = new AcquireResult(AcquireStatus.Acquired, mode, null, null);
+        _alreadyHeld = new AcquireResult(AcquireStatus.AlreadyHeld, mode, null, null);
     }
+
+    private static readonly TimeSpan NotifyTimeout = TimeSpan.FromSeconds(1);
 
     public RadosCluster Cluster { get; }
 
@@ -107,14 +119,11 @@ public sealed class FencedVolume : IDisposable
             if (Mode == LockMode.Advisory)
             {
                 int rc = _lock.TryLockExclusive(_cookieZ);
-                if (rc == 0)
+                if (rc == 0 || rc == -Errno.EEXIST)
                 {
-                    return new AcquireResult(AcquireStatus.Acquired, Mode, null, fenced);
-                }
-
-                if (rc == -Errno.EEXIST)
-                {
-                    return new AcquireResult(AcquireStatus.AlreadyHeld, Mode, null, fenced);
+                    _heldByThisClient = true;
+                    AcquireResult done = rc == 0 ? _acquired : _alreadyHeld;
+                    return fenced is null ? done : done with { Fenced = fenced };
                 }
 
                 if (rc != -Errno.EBUSY)
@@ -196,8 +205,19 @@ public sealed class FencedVolume : IDisposable
     public bool Release()
     {
         bool released = false;
-        if (Mode == LockMode.Advisory)
+        if (_heldByThisClient)
         {
+            int rc = _lock.Unlock(_cookieZ);
+            _heldByThisClient = false;
+            released = rc == 0;
+            if (rc < 0 && rc != -Errno.ENOENT)
+            {
+                throw new CephException($"cannot unlock {Spec}", -rc);
+            }
+        }
+        else if (Mode == LockMode.Advisory)
+        {
+            // Taken by another process of this host (rbdfence acquire in ExecStartPre).
             foreach (Holder holder in ReadHolders())
             {
                 if (!holder.Identity.IsCurrentBootOf(Host) && !(Options.KubeletCookie && holder.Cookie == Cookie))
@@ -217,7 +237,7 @@ public sealed class FencedVolume : IDisposable
 
         if (released)
         {
-            HeaderWatch.NotifyHeaderUpdate(_io, HeaderObject, TimeSpan.FromSeconds(1));
+            HeaderWatch.NotifyHeaderUpdate(_io, _headerZ, NotifyTimeout);
         }
 
         return released;
@@ -233,7 +253,7 @@ public sealed class FencedVolume : IDisposable
         }
 
         string fenced = FenceAndBreak(holders[0]);
-        HeaderWatch.NotifyHeaderUpdate(_io, HeaderObject, TimeSpan.FromSeconds(1));
+        HeaderWatch.NotifyHeaderUpdate(_io, _headerZ, NotifyTimeout);
         return fenced;
     }
 
@@ -249,6 +269,7 @@ public sealed class FencedVolume : IDisposable
 
     public void Dispose()
     {
+        HeaderWatch.DrainNotifies(NotifyTimeout + TimeSpan.FromMilliseconds(500));
         _image.Dispose();
         _io.Dispose();
     }

@@ -19,6 +19,10 @@ public sealed unsafe class HeaderWatch : IDisposable
     // decode error, and wakes rbdfence's waiters.
     private static ReadOnlySpan<byte> HeaderUpdate => [1, 1, 4, 0, 0, 0, 3, 0, 0, 0];
 
+    // Notifies sent and not yet completed, process-wide: a short-lived process (rbdfence
+    // release) waits for them before it shuts librados down, or the waiters never hear.
+    private static int s_pendingNotifies;
+
     private readonly IoContext _io;
     private readonly byte[] _oid;
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
@@ -60,26 +64,63 @@ public sealed unsafe class HeaderWatch : IDisposable
 
     /// <summary>
     /// Tells everyone watching the header that it changed (after an unlock), so waiters try
-    /// at once. Waits for their acknowledgement at most <paramref name="timeout"/>.
+    /// at once. Asynchronous: the releaser does not wait for the watchers' acknowledgements
+    /// (a dead watcher would hold it up to the timeout); the completion cleans up after itself
+    /// in native memory, so this allocates nothing on the managed heap.
     /// </summary>
-    public static int NotifyHeaderUpdate(IoContext io, string headerObject, TimeSpan timeout)
+    public static int NotifyHeaderUpdate(IoContext io, ReadOnlySpan<byte> headerObjectZ, TimeSpan timeout)
     {
-        byte* reply = null;
-        nuint replyLength = 0;
-        int rc;
-        fixed (byte* oid = Utf8.Z(headerObject))
+        Interlocked.Increment(ref s_pendingNotifies);
+        var state = (NotifyState*)NativeMemory.AllocZeroed((nuint)sizeof(NotifyState));
+        int rc = LibRados.rados_aio_create_completion2(state, new rados_callback_t(&OnNotified), &state->Completion);
+        if (rc < 0)
+        {
+            NativeMemory.Free(state);
+            Interlocked.Decrement(ref s_pendingNotifies);
+            return rc;
+        }
+
+        fixed (byte* oid = headerObjectZ)
         fixed (byte* message = HeaderUpdate)
         {
-            rc = LibRados.rados_notify2(io.Handle, oid, message, HeaderUpdate.Length, (ulong)timeout.TotalMilliseconds, &reply, &replyLength);
+            // librados copies the object name and the payload before this returns.
+            rc = LibRados.rados_aio_notify(io.Handle, oid, state->Completion, message, HeaderUpdate.Length,
+                (ulong)timeout.TotalMilliseconds, &state->Reply, &state->ReplyLength);
         }
 
-        if (reply != null)
+        if (rc < 0)
         {
-            LibRados.rados_buffer_free(reply);
+            LibRados.rados_aio_release(state->Completion);
+            NativeMemory.Free(state);
+            Interlocked.Decrement(ref s_pendingNotifies);
         }
 
-        // A watcher that did not answer in time (a dead holder) is not the releaser's problem.
-        return rc == -Errno.ETIMEDOUT ? 0 : rc;
+        return rc;
+    }
+
+    /// <summary>Waits (at most <paramref name="timeout"/>) until every notify this process sent has completed.</summary>
+    public static void DrainNotifies(TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (Volatile.Read(ref s_pendingNotifies) > 0 && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(5);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnNotified(rados_completion_t completion, void* arg)
+    {
+        // librados holds its own reference while this runs, so releasing here is safe.
+        var state = (NotifyState*)arg;
+        if (state->Reply != null)
+        {
+            LibRados.rados_buffer_free(state->Reply);
+        }
+
+        LibRados.rados_aio_release(completion);
+        NativeMemory.Free(state);
+        Interlocked.Decrement(ref s_pendingNotifies);
     }
 
     public void Dispose()
@@ -114,5 +155,12 @@ public sealed unsafe class HeaderWatch : IDisposable
         // and waking it now makes it look again at once.
         var watch = (HeaderWatch)GCHandle.FromIntPtr((nint)arg).Target!;
         watch._signal.Release();
+    }
+
+    private struct NotifyState
+    {
+        public rados_completion_t Completion;
+        public byte* Reply;
+        public nuint ReplyLength;
     }
 }

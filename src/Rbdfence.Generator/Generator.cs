@@ -1,0 +1,227 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+namespace Rbdfence.Generator;
+
+/// <summary>
+/// <c>run(dest, early, late)</c>: parse the volume table, add one fenced mount per entry,
+/// log and skip what is wrong, and report the first hard error (the output directory could
+/// not be written) at the end. Shaped like systemd's fstab-generator.
+/// </summary>
+public static class Generator
+{
+    public const string DefaultTable = "/etc/ceph/rbdfencetab";
+
+    /// <summary>The table to read: <c>$RBDFENCE_TAB</c> (as <c>$SYSTEMD_FSTAB</c> for fstab-generator), else the default.</summary>
+    public static string TablePath =>
+        System.Environment.GetEnvironmentVariable("RBDFENCE_TAB") is { Length: > 0 } path ? path : DefaultTable;
+
+    /// <summary>
+    /// Writes units for <paramref name="table"/> into <paramref name="dest"/> (the generator's
+    /// normal directory; <paramref name="early"/> and <paramref name="late"/> are not used).
+    /// Returns the process exit code: 0, or 1 if the output could not be written.
+    /// </summary>
+    public static int Run(string dest, string early, string late, string table, GeneratorLog log)
+    {
+        _ = early;
+        _ = late;
+        if (!Directory.Exists(dest))
+        {
+            log.Error($"output directory {dest} does not exist");
+            return 1;
+        }
+
+        byte[] content;
+        try
+        {
+            content = File.ReadAllBytes(table);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            log.Debugging($"{table} does not exist, no fenced volumes");
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error($"cannot read {table}: {e.Message}");
+            return 0;
+        }
+
+        string source;
+        try
+        {
+            source = Path.GetFullPath(table);
+            UnitWriter.Plain(source);
+        }
+        catch (ArgumentException)
+        {
+            log.Error($"table path {table} cannot be named in a unit file");
+            return 0;
+        }
+
+        var writer = new UnitWriter(dest, source);
+        var mountPoints = new Dictionary<string, int>(StringComparer.Ordinal);
+        var specs = new Dictionary<string, int>(StringComparer.Ordinal);
+        var grouped = new List<string>();
+        int result = 0;
+        int line = 0;
+        foreach (string? text in Lines(content))
+        {
+            line++;
+            if (text is null)
+            {
+                log.Error($"{table}:{line}: not valid UTF-8, ignoring");
+                continue;
+            }
+
+            if (!TableParser.TryParseLine(line, text, out VolumeEntry? volume, out string? error))
+            {
+                log.Error($"{table}:{line}: {error}, ignoring");
+                continue;
+            }
+
+            if (volume is null)
+            {
+                continue;
+            }
+
+            if (mountPoints.TryGetValue(volume.MountPoint, out int first))
+            {
+                log.Error($"{table}:{line}: mount point {volume.MountPoint} is already used by line {first}, ignoring");
+                continue;
+            }
+
+            if (specs.TryGetValue(volume.Spec, out first))
+            {
+                log.Error($"{table}:{line}: volume {volume.Spec} is already listed on line {first}, ignoring");
+                continue;
+            }
+
+            try
+            {
+                if (AddVolume(writer, volume, table, log))
+                {
+                    mountPoints.Add(volume.MountPoint, line);
+                    specs.Add(volume.Spec, line);
+                    if (!volume.NoAuto)
+                    {
+                        grouped.Add(UnitWriter.MountUnitOf(volume.MountPoint));
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.Error($"{table}:{line}: cannot write units for {volume.Spec}: {e.Message}");
+                result = 1;
+            }
+        }
+
+        if (grouped.Count > 0)
+        {
+            try
+            {
+                if (!writer.TryWriteNew(UnitWriter.GroupTarget + ".d/50-volumes.conf", writer.GroupDropInText(grouped)))
+                {
+                    log.Error($"{UnitWriter.GroupTarget}.d/50-volumes.conf already exists in {dest}");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.Error($"cannot write {UnitWriter.GroupTarget} drop-in: {e.Message}");
+                result = 1;
+            }
+        }
+
+        log.Debugging($"{table}: {mountPoints.Count} fenced volumes");
+        return result;
+    }
+
+    /// <summary>One volume: the mount unit, the instance's drop-in, then the links. All or nothing.</summary>
+    private static bool AddVolume(UnitWriter writer, VolumeEntry volume, string table, GeneratorLog log)
+    {
+        string mount = UnitWriter.MountUnitOf(volume.MountPoint);
+        string instance = UnitWriter.InstanceOf(volume.Spec);
+        string dropIn = instance + ".d/" + UnitWriter.DropInName;
+
+        if (!writer.TryWriteNew(mount, writer.MountUnitText(volume)))
+        {
+            log.Error($"{table}:{volume.Line}: {mount} already exists (duplicate of another generator's mount?), ignoring");
+            return false;
+        }
+
+        bool written = false;
+        try
+        {
+            written = writer.TryWriteNew(dropIn, writer.DropInText(volume));
+        }
+        finally
+        {
+            if (!written)
+            {
+                // Never leave a mount behind without its fencing settings.
+                writer.Remove(mount);
+            }
+        }
+
+        if (!written)
+        {
+            log.Error($"{table}:{volume.Line}: {dropIn} already exists, ignoring");
+            return false;
+        }
+
+        if (volume.WantedBy.Count > 0 || volume.RequiredBy.Count > 0)
+        {
+            // As fstab-generator: explicit wanted-by/required-by replace the default target.
+            foreach (string unit in volume.WantedBy)
+            {
+                writer.AddSymlink(unit, "wants", mount);
+            }
+
+            foreach (string unit in volume.RequiredBy)
+            {
+                writer.AddSymlink(unit, "requires", mount);
+            }
+        }
+        else if (!volume.NoAuto)
+        {
+            writer.AddSymlink("remote-fs.target", volume.NoFail ? "wants" : "requires", mount);
+        }
+
+        return true;
+    }
+
+    /// <summary>The table's lines ('\n'-separated), each strictly UTF-8-decoded; null for a line that is not UTF-8.</summary>
+    private static IEnumerable<string?> Lines(byte[] content)
+    {
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        int start = 0;
+        if (content.Length >= 3 && content[0] == 0xef && content[1] == 0xbb && content[2] == 0xbf)
+        {
+            start = 3;
+        }
+
+        while (start < content.Length)
+        {
+            int end = Array.IndexOf(content, (byte)'\n', start);
+            if (end < 0)
+            {
+                end = content.Length;
+            }
+
+            string? text;
+            try
+            {
+                text = utf8.GetString(content, start, end - start);
+            }
+            catch (DecoderFallbackException)
+            {
+                text = null;
+            }
+
+            yield return text;
+            start = end + 1;
+        }
+    }
+}

@@ -7,7 +7,8 @@ RBDFENCE_APT_PACKAGES=(
   librbd-dev librados-dev                           # headers the bindings are scraped from
   gcc libc6-dev                                     # the layout tests' independent oracle
   e2fsprogs fuse util-linux iproute2 kmod          # mkfs, FUSE, loop devices, network namespaces
-  systemd-container                                 # systemd-nspawn --boot for the boot tests
+  systemd systemd-container                         # systemd-analyze, systemd-escape; systemd-nspawn --boot
+  clang zlib1g-dev                                  # the NativeAOT toolchain (rbdfence, rbdfence-generator)
 )
 
 rbdfence_install_deps() {

@@ -40,6 +40,7 @@ internal sealed class Output(bool json)
             Write(w =>
             {
                 w.WriteString("result", result.Status.ToString().ToLowerInvariant());
+                w.WriteNumber("at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 w.WriteString("volume", volume.Spec.ToString());
                 w.WriteString("mode", result.Mode.ToString().ToLowerInvariant());
                 w.WriteString("cookie", volume.Cookie);
@@ -84,6 +85,7 @@ internal sealed class Output(bool json)
             Write(w =>
             {
                 w.WriteString("result", released ? "released" : "not-held");
+                w.WriteNumber("at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 w.WriteString("volume", volume.Spec.ToString());
             });
         }

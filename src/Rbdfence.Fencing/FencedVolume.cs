@@ -356,7 +356,7 @@ public sealed class FencedVolume : IDisposable
         {
             Span<char> chars = stackalloc char[address.Length];
             int n = Encoding.UTF8.GetChars(address, chars);
-            ReadOnlySpan<char> watcher = chars[..n];
+            ReadOnlySpan<char> watcher = CephAddress.WithoutProtocol(chars[..n]);
             if (watcher.SequenceEqual(ownAddress))
             {
                 return; // our own waiting watch says nothing about the holder

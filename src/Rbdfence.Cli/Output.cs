@@ -85,7 +85,7 @@ internal sealed class Output(bool json)
             Write(w =>
             {
                 w.WriteString("result", released ? "released" : "not-held");
-                w.WriteNumber("at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                w.WriteNumber("at", (volume.ReleasedAt ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds());
                 w.WriteString("volume", volume.Spec.ToString());
             });
         }

@@ -69,6 +69,9 @@ public sealed class FencedVolume : IDisposable
 
     public string HeaderObject => _lock.HeaderObject;
 
+    /// <summary>When the last <see cref="Release"/> let go of the lock, before it woke the waiters.</summary>
+    public DateTimeOffset? ReleasedAt { get; private set; }
+
     /// <summary>
     /// Opens the volume and resolves the mode. Refuses advisory mode on an image with the
     /// exclusive-lock feature: such a lock freezes every librbd/krbd writer (measured).
@@ -237,6 +240,7 @@ public sealed class FencedVolume : IDisposable
 
         if (released)
         {
+            ReleasedAt = DateTimeOffset.UtcNow;
             HeaderWatch.NotifyHeaderUpdate(_io, _headerZ, NotifyTimeout);
         }
 

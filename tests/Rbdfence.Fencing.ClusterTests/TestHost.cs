@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Rbdfence.TestCluster;
+
+namespace Rbdfence.Fencing.ClusterTests;
+
+/// <summary>
+/// A "host": a network namespace with its own address, where rbdfence runs with its own
+/// identity (hostname, machine-id, boot-id), as it would on a separate machine.
+/// </summary>
+public sealed class TestHost(MultiHostCluster cluster, string name, string netns, string address)
+{
+    public string Name { get; } = name;
+
+    public string Namespace { get; } = netns;
+
+    public string Address { get; } = address;
+
+    /// <summary>What this host's whole-host blocklist entry looks like.</summary>
+    public string WholeHostEntry => Address + ":0/0";
+
+    /// <summary>Runs <c>rbdfence ARGS --conf CONF</c> on this host.</summary>
+    public Task<CommandResult> RbdfenceAsync(params string[] arguments) =>
+        cluster.Cluster.RunAsync("env", [.. Identity(), "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath],
+            TimeSpan.FromSeconds(120), Namespace);
+
+    /// <summary>Runs any command on this host (in its namespace), with the cluster's CEPH_CONF.</summary>
+    public Task<CommandResult> RunAsync(string tool, params string[] arguments) =>
+        cluster.Cluster.RunAsync(tool, arguments, TimeSpan.FromSeconds(120), Namespace);
+
+    /// <summary>Starts <c>rbdfence ARGS</c> on this host without waiting for it.</summary>
+    public BackgroundProcess StartRbdfence(params string[] arguments) =>
+        Start("env", [.. Identity(), "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath]);
+
+    /// <summary>Starts any command on this host without waiting for it.</summary>
+    public BackgroundProcess Start(string tool, params string[] arguments)
+    {
+        var psi = new ProcessStartInfo("ip")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in (string[])["netns", "exec", Namespace, tool, .. arguments])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["CEPH_CONF"] = cluster.Cluster.ConfPath;
+        psi.Environment["CEPH_KEYRING"] = cluster.Cluster.KeyringPath;
+        psi.Environment.Remove("CEPH_ARGS");
+        return new BackgroundProcess(Process.Start(psi)!);
+    }
+
+    private string[] Identity() =>
+    [
+        "RBDFENCE_HOSTNAME=" + Name,
+        "RBDFENCE_MACHINE_ID=" + Id("machine-" + Name),
+        "RBDFENCE_BOOT_ID=" + Id("boot-" + Name),
+    ];
+
+    private static string Id(string seed) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(seed)));
+}
+
+/// <summary>A process left running (a waiter, a watcher, a writer), killed when disposed.</summary>
+public sealed class BackgroundProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    public BackgroundProcess(Process process)
+    {
+        _process = process;
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGKILL, as a crash or a power cut would: no cleanup runs.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>Waits for the exit (at most <paramref name="timeout"/>) and returns code and output.</summary>
+    public async Task<(int ExitCode, string StdOut, string StdErr)> WaitAsync(TimeSpan timeout)
+    {
+        Task exited = _process.WaitForExitAsync();
+        if (await Task.WhenAny(exited, Task.Delay(timeout)) != exited)
+        {
+            Kill();
+            throw new TimeoutException($"still running after {timeout}: {await Output()}");
+        }
+
+        return (_process.ExitCode, await _stdout, await _stderr);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task<string> Output()
+    {
+        Kill();
+        await _process.WaitForExitAsync();
+        return await _stdout + await _stderr;
+    }
+}
+
+/// <summary>Reads what <c>rbdfence --json</c> printed.</summary>
+internal static class JsonResult
+{
+    public static JsonElement Parse(string stdout) => JsonDocument.Parse(stdout.Trim().Split('\n').Last()).RootElement;
+
+    public static string Text(this JsonElement e, string property) => e.GetProperty(property).GetString() ?? string.Empty;
+
+    public static long At(this JsonElement e) => e.GetProperty("at").GetInt64();
+
+    public static double Median(this IEnumerable<double> values)
+    {
+        double[] v = values.OrderBy(x => x).ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
+    }
+}

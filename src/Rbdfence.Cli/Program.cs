@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Threading.Tasks;
+using Rbdfence.Fencing;
 
 namespace Rbdfence.Cli;
 

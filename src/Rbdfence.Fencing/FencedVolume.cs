@@ -247,6 +247,28 @@ public sealed class FencedVolume : IDisposable
         return released;
     }
 
+    /// <summary>
+    /// Opens the image read-write for the holder: librbd registers a watch on the header,
+    /// the liveness beacon that keeps this host's lock from being taken as stale.
+    /// </summary>
+    public RbdImage OpenForHolding() => RbdImage.Open(_io, Spec.Image, readOnly: false);
+
+    /// <summary>The holder's periodic check for this host's lock (allocation-free).</summary>
+    public HolderGuard CreateGuard()
+    {
+        // The lock may have been taken by another process of this host (ExecStartPre): guard
+        // the cookie that is actually there, this boot's.
+        foreach (Holder holder in ReadHolders())
+        {
+            if (holder.Identity.IsCurrentBootOf(Host) || (Options.KubeletCookie && holder.Cookie == Cookie))
+            {
+                return new HolderGuard(_lock, holder.Cookie);
+            }
+        }
+
+        return new HolderGuard(_lock, Cookie);
+    }
+
     /// <summary>The operator's override: fence the holder whatever its liveness, and break its lock.</summary>
     public string? Break()
     {

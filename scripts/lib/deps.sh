@@ -19,8 +19,15 @@ rbdfence_install_deps() {
   if ((${#missing[@]})); then
     echo "rbdfence: installing ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    local log
+    log=$(mktemp /tmp/rbdfence-apt.XXXXXX)
+    # apt's progress would bury the test output; it is shown only when something fails.
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+      cat "$log" >&2
+      echo "rbdfence: installing packages failed (log above)" >&2
+      return 1
+    fi
+    rm -f "$log"
   fi
   command -v dotnet >/dev/null || { echo "rbdfence: the .NET SDK (dotnet) is not on PATH" >&2; return 1; }
 }

@@ -1,10 +1,10 @@
-namespace Rbdfence.Cli;
+namespace Rbdfence.Fencing;
 
 /// <summary>
 /// Exit codes a systemd unit can act on (sysexits.h values, so they don't collide with
 /// signals or the shell's 126/127). Documented in <c>docs/CLI.md</c>.
 /// </summary>
-internal static class ExitCodes
+public static class ExitCodes
 {
     public const int Ok = 0;
 

@@ -4,8 +4,8 @@ using System.Diagnostics;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Rbdfence.Interop;
 using Rbdfence.Fencing.Ceph;
+using Rbdfence.Interop;
 
 namespace Rbdfence.Fencing;
 

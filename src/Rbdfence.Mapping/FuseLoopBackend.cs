@@ -1,0 +1,323 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Rbdfence.Mapping;
+
+/// <summary>
+/// Ceph's <c>rbd-fuse</c> serving the image as a file, and a loop device on that file: for
+/// hosts or containers without the rbd/nbd kernel modules, and for fast tests. Advisory
+/// mode only: rbd-fuse opens the image with plain librbd, which hands the managed lock
+/// over to any other writer that asks, so it cannot fence anything in managed mode
+/// (<see cref="SupportsExclusive"/> is false and exclusive requests are refused).
+/// <para>
+/// Layout: the FUSE mount for a volume is <c>&lt;root&gt;/&lt;pool%2F[ns%2F]image&gt;</c>
+/// (default root <c>/run/rbdfence/fuse</c>), the loop device's back file is
+/// <c>&lt;mount&gt;/&lt;image&gt;</c>; finding a mapping needs nothing but
+/// <c>losetup</c>'s listing, so it survives a restart of the process that mapped it.
+/// </para>
+/// </summary>
+public sealed class FuseLoopBackend : IMapBackend
+{
+    /// <summary>The production root of the FUSE mounts.</summary>
+    public const string DefaultRoot = "/run/rbdfence/fuse";
+
+    private readonly ICommandRunner _runner;
+    private readonly MapLog? _log;
+    private readonly TimeSpan _timeout;
+
+    /// <summary>Creates the backend.</summary>
+    /// <param name="root">Directory for the FUSE mounts.</param>
+    /// <param name="runner">Runs rbd-fuse, losetup and fusermount; null for real processes.</param>
+    /// <param name="log">Receives log lines; null for none.</param>
+    /// <param name="timeout">Limit for each step (rbd-fuse start, image file appearing, …); default 30 s.</param>
+    public FuseLoopBackend(string root = DefaultRoot, ICommandRunner? runner = null, MapLog? log = null, TimeSpan? timeout = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        Root = Path.GetFullPath(root);
+        _runner = runner ?? new ProcessCommandRunner();
+        _log = log;
+        _timeout = timeout ?? TimeSpan.FromSeconds(30);
+    }
+
+    /// <summary>The directory holding the FUSE mounts.</summary>
+    public string Root { get; }
+
+    /// <inheritdoc/>
+    public string Name => "fuse";
+
+    /// <inheritdoc/>
+    public bool SupportsExclusive => false;
+
+    /// <summary>The FUSE mount directory used for <paramref name="volume"/>.</summary>
+    public string MountDirFor(VolumeRef volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        var builder = new StringBuilder();
+        foreach (byte b in Encoding.UTF8.GetBytes(volume.ToString()))
+        {
+            if (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'.' or (byte)'_' or (byte)'-')
+            {
+                builder.Append((char)b);
+            }
+            else
+            {
+                builder.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return Path.Combine(Root, builder.ToString());
+    }
+
+    /// <inheritdoc/>
+    public async Task<MappedDevice> MapAsync(MapRequest request, CancellationToken cancellationToken = default)
+    {
+        MapRequestChecks.Validate(request, this);
+        VolumeRef volume = request.Volume;
+        if (volume.Snapshot is not null)
+        {
+            throw new MapException($"the fuse backend serves image heads only; {volume} is a snapshot (use krbd or nbd)");
+        }
+
+        string mountDir = MountDirFor(volume);
+        string imageFile = Path.Combine(mountDir, volume.Image);
+        if (Directory.Exists(mountDir) && MountTable.IsMountPoint(mountDir))
+        {
+            MappedDevice? existing = await FindMappedAsync(volume, cancellationToken).ConfigureAwait(false);
+            if (existing is not null)
+            {
+                throw new MapException($"{volume} is already mapped at {existing.DevicePath} by the fuse backend");
+            }
+
+            _log?.Invoke(MapLogLevel.Warning, $"fuse: removing a stale rbd-fuse mount at {mountDir} (no loop device on it)");
+            await UnmountFuseAsync(mountDir, cancellationToken).ConfigureAwait(false);
+        }
+
+        Directory.CreateDirectory(mountDir);
+        bool mapped = false;
+        try
+        {
+            var arguments = new List<string> { mountDir };
+            if (request.ConfPath is not null)
+            {
+                arguments.Add("-c");
+                arguments.Add(request.ConfPath);
+            }
+
+            arguments.Add("-p");
+            arguments.Add(volume.Pool);
+            if (volume.Namespace.Length > 0)
+            {
+                arguments.Add("-s");
+                arguments.Add(volume.Namespace);
+            }
+
+            arguments.Add("-r");
+            arguments.Add(volume.Image);
+            arguments.Add("--id");
+            arguments.Add(request.ClientId);
+            if (request.KeyringPath is not null)
+            {
+                arguments.Add("--keyring");
+                arguments.Add(request.KeyringPath);
+            }
+
+            if (request.MonAddresses.Count > 0)
+            {
+                arguments.Add("-m");
+                arguments.Add(string.Join(',', request.MonAddresses));
+            }
+
+            _log?.Invoke(MapLogLevel.Information, $"fuse: starting rbd-fuse for {volume} at {mountDir}");
+            CommandOutput fuse = await _runner.RunAsync("rbd-fuse", arguments, _timeout, cancellationToken).ConfigureAwait(false);
+            if (!fuse.Succeeded)
+            {
+                throw new MapException($"rbd-fuse could not serve {volume}: {Describe(fuse)}");
+            }
+
+            // rbd-fuse daemonizes once mounted and connects to the cluster afterwards: the
+            // image file shows up when it can actually serve the image.
+            var stopwatch = Stopwatch.StartNew();
+            while (!File.Exists(imageFile))
+            {
+                if (stopwatch.Elapsed > _timeout)
+                {
+                    throw new MapException(
+                        $"rbd-fuse mounted {mountDir} but {volume.Image} did not appear in it within {_timeout.TotalSeconds:0.#} s " +
+                        "(wrong image, pool or namespace, no access for this client, or the cluster is unreachable)");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+            }
+
+            var losetupArguments = new List<string> { "--find", "--show" };
+            if (request.ReadOnly)
+            {
+                losetupArguments.Add("--read-only");
+            }
+
+            losetupArguments.Add(imageFile);
+            CommandOutput loop = await _runner.RunAsync("losetup", losetupArguments, _timeout, cancellationToken).ConfigureAwait(false);
+            string device = loop.StdOut.Trim();
+            if (!loop.Succeeded || !device.StartsWith("/dev/", StringComparison.Ordinal))
+            {
+                throw new MapException($"losetup could not attach {imageFile}: {Describe(loop)}");
+            }
+
+            mapped = true;
+            _log?.Invoke(MapLogLevel.Information, $"fuse: {volume} mapped at {device}");
+            return new MappedDevice(volume, device, Name, mountDir, request.ReadOnly);
+        }
+        finally
+        {
+            if (!mapped)
+            {
+                await CleanUpAfterFailureAsync(mountDir).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<MappedDevice?> FindMappedAsync(VolumeRef volume, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        string mountDir = MountDirFor(volume);
+        string imageFile = Path.Combine(mountDir, volume.Image);
+        LoopDevice? loop = (await ListLoopsAsync(cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(l => string.Equals(l.BackFile, imageFile, StringComparison.Ordinal));
+        return loop is null ? null : new MappedDevice(volume, loop.Device, Name, mountDir, loop.ReadOnly);
+    }
+
+    /// <inheritdoc/>
+    public async Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        string mountDir = MountDirFor(device.Volume);
+        if (!string.Equals(Path.GetFullPath(device.BackendId), mountDir, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{device.BackendId} is not this backend's mount for {device.Volume}", nameof(device));
+        }
+
+        string imageFile = Path.Combine(mountDir, device.Volume.Image);
+        _log?.Invoke(MapLogLevel.Information, $"fuse: unmapping {device.DevicePath} ({device.Volume})");
+        foreach (LoopDevice loop in await ListLoopsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (string.Equals(loop.BackFile, imageFile, StringComparison.Ordinal))
+            {
+                CommandOutput detach = await _runner.RunAsync("losetup", ["-d", loop.Device], _timeout, cancellationToken).ConfigureAwait(false);
+                if (!detach.Succeeded)
+                {
+                    throw new MapException($"losetup could not detach {loop.Device} ({device.Volume}): {Describe(detach)}");
+                }
+            }
+        }
+
+        // A busy loop device is only marked for autoclear by "losetup -d": it must be gone
+        // before the FUSE mount can go.
+        var stopwatch = Stopwatch.StartNew();
+        while ((await ListLoopsAsync(cancellationToken).ConfigureAwait(false)).Any(l => string.Equals(l.BackFile, imageFile, StringComparison.Ordinal)))
+        {
+            if (stopwatch.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                throw new MapException($"the loop device on {imageFile} is still in use (mounted or open?); it detaches once released");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+        }
+
+        await UnmountFuseAsync(mountDir, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<LoopDevice>> ListLoopsAsync(CancellationToken cancellationToken)
+    {
+        CommandOutput list = await _runner.RunAsync("losetup", ["-J", "-l"], _timeout, cancellationToken).ConfigureAwait(false);
+        if (!list.Succeeded)
+        {
+            throw new MapException($"losetup could not list loop devices: {Describe(list)}");
+        }
+
+        return LoopDevices.Parse(list.StdOut);
+    }
+
+    /// <summary>Unmounts the FUSE mount, waits for its rbd-fuse to exit (signalling it if needed), removes the directory.</summary>
+    private async Task UnmountFuseAsync(string mountDir, CancellationToken cancellationToken)
+    {
+        if (MountTable.IsMountPoint(mountDir))
+        {
+            CommandOutput unmount = await _runner.RunAsync("fusermount", ["-u", mountDir], _timeout, cancellationToken).ConfigureAwait(false);
+            if (!unmount.Succeeded && MountTable.IsMountPoint(mountDir))
+            {
+                CommandOutput umount = await _runner.RunAsync("umount", [mountDir], _timeout, cancellationToken).ConfigureAwait(false);
+                if (!umount.Succeeded)
+                {
+                    throw new MapException($"cannot unmount the rbd-fuse mount {mountDir}: {Describe(unmount)}; {Describe(umount)}");
+                }
+            }
+        }
+
+        await StopRbdFuseAsync(mountDir).ConfigureAwait(false);
+        try
+        {
+            Directory.Delete(mountDir);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task StopRbdFuseAsync(string mountDir)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        bool terminated = false;
+        while (true)
+        {
+            List<int> pids = RbdFuseProcesses(mountDir);
+            if (pids.Count == 0)
+            {
+                return;
+            }
+
+            if (stopwatch.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                pids.ForEach(pid => LinuxProcesses.Signal(pid, LinuxProcesses.SIGKILL));
+                _log?.Invoke(MapLogLevel.Warning, $"fuse: killed rbd-fuse for {mountDir} (pid {string.Join(", ", pids)})");
+                return;
+            }
+
+            if (!terminated && stopwatch.Elapsed > TimeSpan.FromSeconds(3))
+            {
+                pids.ForEach(pid => LinuxProcesses.Signal(pid, LinuxProcesses.SIGTERM));
+                terminated = true;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The rbd-fuse processes serving <paramref name="mountDir"/>.</summary>
+    internal static List<int> RbdFuseProcesses(string mountDir) =>
+        LinuxProcesses.Find(argv =>
+            string.Equals(Path.GetFileName(argv[0]), "rbd-fuse", StringComparison.Ordinal)
+            && argv.Any(a => string.Equals(a, mountDir, StringComparison.Ordinal)));
+
+    private async Task CleanUpAfterFailureAsync(string mountDir)
+    {
+        try
+        {
+            await UnmountFuseAsync(mountDir, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MapException or IOException or UnauthorizedAccessException)
+        {
+            _log?.Invoke(MapLogLevel.Warning, $"fuse: cleanup of {mountDir} after a failed map failed: {e.Message}");
+        }
+    }
+
+    private static string Describe(CommandOutput output) =>
+        output.TimedOut ? "timed out" : $"exit {output.ExitCode}: {output.Message}";
+}

@@ -1,0 +1,36 @@
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Rbdfence.Mapping;
+
+/// <summary>
+/// Maps an RBD image to a local block device, finds an existing mapping, and unmaps it.
+/// Implementations: <see cref="KrbdBackend"/> (production default),
+/// <see cref="NbdBackend"/>, <see cref="FuseLoopBackend"/> (advisory mode only).
+/// </summary>
+public interface IMapBackend
+{
+    /// <summary>The backend's name as used in rbdfencetab (<c>krbd</c>, <c>nbd</c>, <c>fuse</c>).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// True when the data path can hold the image's managed exclusive lock without handing it
+    /// over (needed for managed mode). <see cref="MapRequest.Exclusive"/> is refused otherwise.
+    /// </summary>
+    bool SupportsExclusive { get; }
+
+    /// <summary>
+    /// Maps the image. Always creates a new mapping: call <see cref="FindMappedAsync"/> first
+    /// for idempotence. On failure nothing is left behind.
+    /// </summary>
+    /// <exception cref="ExclusiveNotSupportedException">Exclusive requested from a backend that cannot hold it.</exception>
+    /// <exception cref="MapException">The map failed; the message says why (never contains a secret).</exception>
+    Task<MappedDevice> MapAsync(MapRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>The device currently serving <paramref name="volume"/> through this backend, or null.</summary>
+    Task<MappedDevice?> FindMappedAsync(VolumeRef volume, CancellationToken cancellationToken = default);
+
+    /// <summary>Unmaps the device and removes whatever the backend set up for it.</summary>
+    /// <exception cref="MapException">The unmap failed (e.g. the device is busy).</exception>
+    Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default);
+}

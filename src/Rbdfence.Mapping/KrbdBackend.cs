@@ -1,0 +1,223 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Rbdfence.Mapping;
+
+/// <summary>
+/// The kernel RBD client (krbd), the production default: maps by writing to
+/// <c>/sys/bus/rbd/add_single_major</c>, finds devices under <c>/sys/bus/rbd/devices/</c>,
+/// unmaps through <c>remove_single_major</c>. No process is started, so the secret is on no
+/// command line: it goes to the kernel keyring (<c>key=</c> option) when the kernel has the
+/// <c>ceph</c> key type, else only into the sysfs write (<c>secret=</c>); logs show the add
+/// string with the secret redacted.
+/// </summary>
+public sealed class KrbdBackend : IMapBackend
+{
+    /// <summary>The production sysfs directory of the rbd bus.</summary>
+    public const string DefaultBusRoot = "/sys/bus/rbd";
+
+    private const int ENODEV = 19;
+    private const int ENOSYS = 38;
+    private static int s_keyCounter;
+
+    private readonly KrbdSysfs _sysfs;
+    private readonly string _devRoot;
+    private readonly IKernelKeyring _keyring;
+    private readonly MapLog? _log;
+    private readonly TimeSpan _deviceWait;
+
+    /// <summary>Creates the backend.</summary>
+    /// <param name="busRoot">The rbd bus directory; tests pass a temporary directory shaped like it.</param>
+    /// <param name="devRoot">Where device nodes live (<c>/dev</c>).</param>
+    /// <param name="keyring">The kernel keyring; null for the real one.</param>
+    /// <param name="log">Receives log lines (secret redacted); null for none.</param>
+    /// <param name="deviceWait">How long to wait for the new device to appear after the add write (the kernel's is synchronous; default 5 s).</param>
+    public KrbdBackend(
+        string busRoot = DefaultBusRoot,
+        string devRoot = "/dev",
+        IKernelKeyring? keyring = null,
+        MapLog? log = null,
+        TimeSpan? deviceWait = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(busRoot);
+        ArgumentException.ThrowIfNullOrEmpty(devRoot);
+        _sysfs = new KrbdSysfs(busRoot);
+        _devRoot = devRoot;
+        _keyring = keyring ?? new LinuxKernelKeyring();
+        _log = log;
+        _deviceWait = deviceWait ?? TimeSpan.FromSeconds(5);
+    }
+
+    /// <inheritdoc/>
+    public string Name => "krbd";
+
+    /// <inheritdoc/>
+    public bool SupportsExclusive => true;
+
+    /// <inheritdoc/>
+    public async Task<MappedDevice> MapAsync(MapRequest request, CancellationToken cancellationToken = default)
+    {
+        MapRequestChecks.Validate(request, this);
+        RequireModule();
+
+        IReadOnlyList<string> monAddresses = request.MonAddresses.Count > 0
+            ? request.MonAddresses
+            : CephConf.ReadMonAddresses(request.ConfPath ?? CephConf.DefaultPath);
+        string keyringPath = request.KeyringPath
+            ?? CephConf.ResolveKeyring(request.ConfPath ?? CephConf.DefaultPath, request.ClientId)
+            ?? throw new MapException($"no keyring found for client.{request.ClientId}; give the keyring path");
+        string key = CephKeyring.ReadKey(keyringPath, request.ClientId);
+        byte[] payload;
+        try
+        {
+            payload = Convert.FromBase64String(key);
+        }
+        catch (FormatException e)
+        {
+            throw new MapException($"the key of client.{request.ClientId} in {keyringPath} is not valid base64", e);
+        }
+
+        var known = new HashSet<string>(_sysfs.Devices().Select(d => d.Id), StringComparer.Ordinal);
+        string keyName = $"rbdfence.client.{request.ClientId}.{Environment.ProcessId}.{Interlocked.Increment(ref s_keyCounter)}";
+        int serial = 0;
+        byte[]? buffer = null;
+        try
+        {
+            int error = _keyring.AddCephKey(keyName, payload, out serial);
+            string add;
+            if (error == 0)
+            {
+                add = KrbdAddCommand.Build(request, monAddresses, keyName, secret: null);
+            }
+            else if (error is ENODEV or ENOSYS)
+            {
+                // As `rbd map` does: a kernel without the ceph key type takes the secret inline.
+                _log?.Invoke(MapLogLevel.Debug, $"kernel keyring has no 'ceph' key type (errno {error}); passing the secret in the add string");
+                add = KrbdAddCommand.Build(request, monAddresses, kernelKeyName: null, secret: key);
+            }
+            else
+            {
+                throw new MapException($"cannot add the secret of client.{request.ClientId} to the kernel keyring (errno {error})");
+            }
+
+            _log?.Invoke(MapLogLevel.Information, $"krbd: mapping {request.Volume}: writing '{KrbdAddCommand.Redact(add)}' to {_sysfs.AddFile}");
+            buffer = Encoding.UTF8.GetBytes(add);
+            try
+            {
+                KrbdSysfs.WriteControl(_sysfs.AddFile, buffer);
+            }
+            catch (IOException e)
+            {
+                string hint = request.Exclusive
+                    ? " (with 'exclusive', EROFS or 'peer will not release lock' in dmesg means another client owns the image's lock)"
+                    : string.Empty;
+                throw new MapException($"the kernel refused to map {request.Volume}: {e.Message}{hint}; see dmesg", e);
+            }
+        }
+        finally
+        {
+            if (serial != 0)
+            {
+                // libceph copied the key when it parsed the options; don't leave it around.
+                _keyring.Invalidate(serial);
+            }
+
+            CryptographicOperations.ZeroMemory(payload);
+            if (buffer is not null)
+            {
+                CryptographicOperations.ZeroMemory(buffer);
+            }
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            KrbdDeviceInfo? added = _sysfs.Devices().FirstOrDefault(d => !known.Contains(d.Id) && d.Volume == request.Volume);
+            if (added is not null)
+            {
+                MappedDevice device = ToMapped(added, request.ReadOnly || request.Volume.Snapshot is not null);
+                _log?.Invoke(MapLogLevel.Information, $"krbd: {request.Volume} mapped at {device.DevicePath}");
+                return device;
+            }
+
+            if (stopwatch.Elapsed > _deviceWait)
+            {
+                throw new MapException(
+                    $"the kernel accepted the map of {request.Volume} but no new device for it appeared under {Path.Combine(_sysfs.BusRoot, "devices")} within {_deviceWait.TotalSeconds:0.#} s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<MappedDevice?> FindMappedAsync(VolumeRef volume, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        if (!_sysfs.Present)
+        {
+            return Task.FromResult<MappedDevice?>(null);
+        }
+
+        KrbdDeviceInfo? found = _sysfs.Devices().FirstOrDefault(d => d.Volume == volume);
+        return Task.FromResult(found is null ? null : ToMapped(found, volume.Snapshot is not null));
+    }
+
+    /// <summary>All krbd devices currently mapped, whatever their image.</summary>
+    public IReadOnlyList<MappedDevice> ListMapped() =>
+        _sysfs.Present
+            ? _sysfs.Devices().Select(d => ToMapped(d, d.Volume.Snapshot is not null)).ToList()
+            : Array.Empty<MappedDevice>();
+
+    /// <inheritdoc/>
+    public Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default) =>
+        UnmapAsync(device, force: false, cancellationToken);
+
+    /// <summary>
+    /// Unmaps by writing the device id (with <c>force</c>: <c>"&lt;id&gt; force"</c>, which
+    /// fails outstanding I/O instead of refusing a busy device) to <c>remove_single_major</c>.
+    /// </summary>
+    public Task UnmapAsync(MappedDevice device, bool force, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!ulong.TryParse(device.BackendId, out _))
+        {
+            throw new ArgumentException($"'{device.BackendId}' is not a krbd device id", nameof(device));
+        }
+
+        RequireModule();
+        string command = force ? device.BackendId + " force" : device.BackendId;
+        _log?.Invoke(MapLogLevel.Information, $"krbd: unmapping {device.DevicePath} ({device.Volume}): writing '{command}' to {_sysfs.RemoveFile}");
+        try
+        {
+            KrbdSysfs.WriteControl(_sysfs.RemoveFile, Encoding.ASCII.GetBytes(command));
+        }
+        catch (IOException e)
+        {
+            throw new MapException(
+                $"the kernel refused to unmap {device.DevicePath} ({device.Volume}): {e.Message} (busy: still mounted or open?)", e);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private MappedDevice ToMapped(KrbdDeviceInfo info, bool readOnly) =>
+        new(info.Volume, Path.Combine(_devRoot, "rbd" + info.Id), Name, info.Id, readOnly);
+
+    private void RequireModule()
+    {
+        if (!_sysfs.Present)
+        {
+            throw new MapException(
+                $"{_sysfs.BusRoot} does not exist: the rbd kernel module is not loaded (modprobe rbd single_major=Y), " +
+                "or this kernel has none (use the nbd or fuse backend)");
+        }
+    }
+}

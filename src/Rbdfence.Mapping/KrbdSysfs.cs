@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace Rbdfence.Mapping;
+
+/// <summary>One krbd device as <c>/sys/bus/rbd/devices/&lt;id&gt;/</c> describes it.</summary>
+/// <param name="Id">The device id: <c>3</c> for <c>/dev/rbd3</c>.</param>
+/// <param name="Volume">Its pool, namespace, image and snapshot.</param>
+internal sealed record KrbdDeviceInfo(string Id, VolumeRef Volume);
+
+/// <summary>Reads and writes the krbd sysfs interface under a configurable root.</summary>
+internal sealed class KrbdSysfs
+{
+    public KrbdSysfs(string busRoot)
+    {
+        BusRoot = busRoot;
+    }
+
+    /// <summary>The <c>/sys/bus/rbd</c> directory (or a test's stand-in).</summary>
+    public string BusRoot { get; }
+
+    public bool Present => Directory.Exists(BusRoot);
+
+    /// <summary><c>add_single_major</c> when the module offers it, else the legacy <c>add</c>.</summary>
+    public string AddFile => Pick("add_single_major", "add");
+
+    /// <summary><c>remove_single_major</c> when the module offers it, else the legacy <c>remove</c>.</summary>
+    public string RemoveFile => Pick("remove_single_major", "remove");
+
+    public IReadOnlyList<KrbdDeviceInfo> Devices()
+    {
+        var result = new List<KrbdDeviceInfo>();
+        string devices = Path.Combine(BusRoot, "devices");
+        if (!Directory.Exists(devices))
+        {
+            return result;
+        }
+
+        foreach (string dir in Directory.EnumerateDirectories(devices))
+        {
+            string id = Path.GetFileName(dir);
+            if (id.Length == 0 || !ulong.TryParse(id, out _))
+            {
+                continue;
+            }
+
+            // A device being removed can vanish between listing and reading.
+            string? pool = Attribute(dir, "pool");
+            string? image = Attribute(dir, "name");
+            if (pool is null || image is null)
+            {
+                continue;
+            }
+
+            string ns = Attribute(dir, "pool_ns") ?? string.Empty;
+            string? snap = Attribute(dir, "current_snap");
+            if (snap is null or KrbdAddCommand.HeadSnapshot)
+            {
+                snap = null;
+            }
+
+            result.Add(new KrbdDeviceInfo(id, new VolumeRef(pool, ns, image, snap)));
+        }
+
+        result.Sort((a, b) => ulong.Parse(a.Id).CompareTo(ulong.Parse(b.Id)));
+        return result;
+    }
+
+    /// <summary>Writes <paramref name="content"/> to a control file with one write(2) call.</summary>
+    public static void WriteControl(string path, ReadOnlySpan<byte> content)
+    {
+        using Microsoft.Win32.SafeHandles.SafeFileHandle handle =
+            File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+        RandomAccess.Write(handle, content, 0);
+    }
+
+    private static string? Attribute(string dir, string name)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(dir, name)).TrimEnd('\n');
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private string Pick(string preferred, string legacy)
+    {
+        string path = Path.Combine(BusRoot, preferred);
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        string fallback = Path.Combine(BusRoot, legacy);
+        return File.Exists(fallback) ? fallback : path;
+    }
+}

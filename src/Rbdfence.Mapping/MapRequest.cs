@@ -1,0 +1,40 @@
+using System;
+using System.Collections.Generic;
+
+namespace Rbdfence.Mapping;
+
+/// <summary>What to map, how, and as which Ceph client.</summary>
+public sealed record MapRequest
+{
+    /// <summary>Creates a request for <paramref name="volume"/>.</summary>
+    public MapRequest(VolumeRef volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        Volume = volume;
+    }
+
+    /// <summary>The image (or snapshot) to map.</summary>
+    public VolumeRef Volume { get; init; }
+
+    /// <summary>Map read-only (always true in effect for a snapshot).</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>
+    /// Managed mode: the data path must take the image's managed exclusive lock and never
+    /// hand it over (krbd <c>exclusive</c>, <c>rbd-nbd --exclusive</c>). A backend whose
+    /// <see cref="IMapBackend.SupportsExclusive"/> is false refuses such a request.
+    /// </summary>
+    public bool Exclusive { get; init; }
+
+    /// <summary>The Ceph client id without the <c>client.</c> prefix, e.g. <c>rbdfence</c>.</summary>
+    public string ClientId { get; init; } = "admin";
+
+    /// <summary>The keyring holding <c>[client.&lt;id&gt;] key = …</c>; null for Ceph's default lookup.</summary>
+    public string? KeyringPath { get; init; }
+
+    /// <summary>The ceph.conf; null for <c>/etc/ceph/ceph.conf</c>.</summary>
+    public string? ConfPath { get; init; }
+
+    /// <summary>Monitor addresses (<c>ip:port</c>); empty to take <c>mon host</c> from the conf.</summary>
+    public IReadOnlyList<string> MonAddresses { get; init; } = Array.Empty<string>();
+}

@@ -1,0 +1,124 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Rbdfence.TestCluster;
+using Xunit;
+
+namespace Rbdfence.Mapping.Tests;
+
+/// <summary>rbd-fuse + loop against the real throwaway cluster: the data path that works on this kernel.</summary>
+[Collection(CephClusterFixture.Collection)]
+public sealed class FuseLoopBackendTests : IDisposable
+{
+    private readonly CephClusterFixture _cluster;
+    private readonly string _dir;
+    private readonly FuseLoopBackend _backend;
+
+    public FuseLoopBackendTests(CephClusterFixture cluster)
+    {
+        _cluster = cluster;
+        _dir = Path.Combine(Path.GetTempPath(), "rbdfence-fuse-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
+        _backend = new FuseLoopBackend(Path.Combine(_dir, "fuse"), timeout: TimeSpan.FromSeconds(10));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private async Task<VolumeRef> CreateImageAsync(bool exclusiveLock = false)
+    {
+        string image = "fuse-" + Guid.NewGuid().ToString("N")[..8];
+        string features = exclusiveLock ? "layering,exclusive-lock" : "layering";
+        (await _cluster.RbdAsync("create", "--size", "64M", "--image-feature", features, "rbd/" + image)).EnsureSuccess();
+        return new VolumeRef("rbd", image);
+    }
+
+    private MapRequest Request(VolumeRef volume) => new(volume)
+    {
+        ClientId = "rbdfence",
+        ConfPath = _cluster.ConfPath,
+        KeyringPath = _cluster.KeyringPath,
+    };
+
+    [Fact]
+    public async Task Advisory_MapMkfsMountWriteUnmap_LeavesNothingBehind()
+    {
+        VolumeRef volume = await CreateImageAsync();
+        string mountPoint = Path.Combine(_dir, "mnt");
+        Directory.CreateDirectory(mountPoint);
+        MappedDevice? device = null;
+        bool mounted = false;
+        try
+        {
+            device = await _backend.MapAsync(Request(volume));
+            Assert.StartsWith("/dev/loop", device.DevicePath, StringComparison.Ordinal);
+            Assert.True(File.Exists(device.DevicePath));
+            Assert.Equal(device, await _backend.FindMappedAsync(volume));
+
+            await Shell.RunAsync("mkfs.ext4", "-q", device.DevicePath);
+            await Shell.RunAsync("mount", device.DevicePath, mountPoint);
+            mounted = true;
+            await File.WriteAllTextAsync(Path.Combine(mountPoint, "hello"), "fenced\n");
+            await Shell.RunAsync("sync");
+            await Shell.RunAsync("umount", mountPoint);
+            mounted = false;
+
+            await _backend.UnmapAsync(device);
+            device = null;
+            await AssertNothingLeftAsync(volume);
+
+            // The data reached the image: map again (advisory) and read it back.
+            device = await _backend.MapAsync(Request(volume) with { ReadOnly = true });
+            await Shell.RunAsync("mount", "-o", "ro,noload", device.DevicePath, mountPoint);
+            mounted = true;
+            Assert.Equal("fenced\n", await File.ReadAllTextAsync(Path.Combine(mountPoint, "hello")));
+        }
+        finally
+        {
+            if (mounted)
+            {
+                await Shell.RunAsync("umount", mountPoint);
+            }
+
+            if (device is not null)
+            {
+                await _backend.UnmapAsync(device);
+            }
+        }
+
+        await AssertNothingLeftAsync(volume);
+    }
+
+    [Fact]
+    public async Task Managed_IsRefused_AndLeavesNothingBehind()
+    {
+        VolumeRef volume = await CreateImageAsync(exclusiveLock: true);
+        ExclusiveNotSupportedException e = await Assert.ThrowsAsync<ExclusiveNotSupportedException>(
+            () => _backend.MapAsync(Request(volume) with { Exclusive = true }));
+        Assert.Contains("managed", e.Message, StringComparison.Ordinal);
+        Assert.Contains("krbd or nbd", e.Message, StringComparison.Ordinal);
+        Assert.False(_backend.SupportsExclusive);
+        await AssertNothingLeftAsync(volume);
+    }
+
+    [Fact]
+    public async Task MissingImage_Fails_AndUnmountsTheFuseMount()
+    {
+        var volume = new VolumeRef("rbd", "no-such-image-" + Guid.NewGuid().ToString("N")[..8]);
+        var backend = new FuseLoopBackend(Path.Combine(_dir, "fuse"), timeout: TimeSpan.FromSeconds(3));
+        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.MapAsync(Request(volume)));
+        Assert.Contains(volume.Image, e.Message, StringComparison.Ordinal);
+        await AssertNothingLeftAsync(volume);
+    }
+
+    private async Task AssertNothingLeftAsync(VolumeRef volume)
+    {
+        string mountDir = _backend.MountDirFor(volume);
+        Assert.Null(await _backend.FindMappedAsync(volume));
+        string loops = (await Shell.RunAsync("losetup", "-a")).StdOut;
+        Assert.DoesNotContain(mountDir, loops, StringComparison.Ordinal);
+        Assert.DoesNotContain(mountDir, await File.ReadAllTextAsync("/proc/mounts"), StringComparison.Ordinal);
+        Assert.Empty(FuseLoopBackend.RbdFuseProcesses(mountDir));
+        Assert.False(Directory.Exists(mountDir), $"{mountDir} was left behind");
+    }
+}

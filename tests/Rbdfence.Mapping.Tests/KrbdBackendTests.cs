@@ -1,0 +1,199 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace Rbdfence.Mapping.Tests;
+
+/// <summary>
+/// The krbd backend against a temporary directory shaped like /sys/bus/rbd: this machine's
+/// kernel has no rbd module, so what is written where, in what order, and how devices are
+/// found and unmapped is checked on a stand-in. The real kernel path needs a qemu guest.
+/// </summary>
+public sealed class KrbdBackendTests : IDisposable
+{
+    // A syntactically valid cephx key (base64 of a 28-byte encoded CryptoKey); not a real one.
+    private const string Secret = "AQAAAAAAAAAAABAAc2VjcmV0LWZvci10ZXN0cyE=";
+    private readonly string _dir;
+    private readonly string _keyring;
+    private readonly List<string> _log = new();
+
+    public KrbdBackendTests()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "rbdfence-krbd-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
+        _keyring = Path.Combine(_dir, "keyring");
+        File.WriteAllText(_keyring, $"[client.admin]\n\tkey = AQBotherkeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n[client.rbdfence]\n\tkey = {Secret}\n\tcaps mon = \"profile rbd\"\n");
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private MapRequest Request(VolumeRef volume) => new(volume)
+    {
+        ClientId = "rbdfence",
+        KeyringPath = _keyring,
+        MonAddresses = ["127.0.0.1:6789"],
+    };
+
+    private KrbdBackend Backend(FakeRbdBus bus, IKernelKeyring keyring) =>
+        new(bus.Bus, bus.DevRoot, keyring, (level, message) => { lock (_log) { _log.Add($"{level}: {message}"); } }, TimeSpan.FromSeconds(5));
+
+    [Fact]
+    public async Task Map_WithKernelKeyring_WritesKeyOption_AndInvalidatesTheKeyAfterwards()
+    {
+        using var bus = new FakeRbdBus();
+        var keyring = new FakeKernelKeyring();
+        MappedDevice device = await Backend(bus, keyring).MapAsync(Request(new VolumeRef("rbd", "tenant", "vol1")) with { Exclusive = true });
+
+        var added = Assert.Single(keyring.Added);
+        Assert.Equal(Convert.FromBase64String(Secret), added.Payload);
+        Assert.StartsWith("rbdfence.client.rbdfence.", added.Description, StringComparison.Ordinal);
+        Assert.Equal([added.Serial], keyring.Invalidated);
+        Assert.Equal(
+            $"127.0.0.1:6789 name=rbdfence,key={added.Description},exclusive,_pool_ns=tenant rbd vol1 -",
+            Assert.Single(bus.Adds));
+        Assert.Equal(Path.Combine(bus.DevRoot, "rbd0"), device.DevicePath);
+        Assert.Equal("0", device.BackendId);
+        Assert.Equal("krbd", device.Backend);
+        Assert.DoesNotContain(_log, line => line.Contains(Secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Map_WithoutCephKeyType_PutsTheSecretOnlyIntoTheSysfsWrite()
+    {
+        using var bus = new FakeRbdBus();
+        const int ENODEV = 19;
+        MappedDevice device = await Backend(bus, new FakeKernelKeyring(ENODEV)).MapAsync(Request(new VolumeRef("rbd", string.Empty, "vol1", "snap1")) with { ReadOnly = true });
+
+        Assert.Equal($"127.0.0.1:6789 name=rbdfence,secret={Secret},read_only rbd vol1 snap1", Assert.Single(bus.Adds));
+        Assert.Equal(new VolumeRef("rbd", string.Empty, "vol1", "snap1"), device.Volume);
+        Assert.True(device.ReadOnly);
+
+        // Not in any log line (the add string is logged redacted) ...
+        Assert.Contains(_log, line => line.Contains("secret=<redacted>", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log, line => line.Contains(Secret, StringComparison.Ordinal));
+
+        // ... and on no command line: krbd starts no process, and none on the machine has it.
+        Assert.DoesNotContain(Secret, File.ReadAllText("/proc/self/cmdline"), StringComparison.Ordinal);
+        foreach (string proc in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            string cmdline;
+            try
+            {
+                cmdline = File.ReadAllText(Path.Combine(proc, "cmdline"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            Assert.DoesNotContain(Secret, cmdline, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Map_UsesLegacyAddFile_WhenNoSingleMajor()
+    {
+        using var bus = new FakeRbdBus(singleMajor: false);
+        MappedDevice device = await Backend(bus, new FakeKernelKeyring()).MapAsync(Request(new VolumeRef("rbd", "vol1")));
+        Assert.Single(bus.Adds);
+        Assert.Equal("0", device.BackendId);
+    }
+
+    [Fact]
+    public async Task Map_PicksTheNewDevice_WhenTheSameImageIsAlreadyMapped()
+    {
+        using var bus = new FakeRbdBus();
+        bus.AddDevice(0, "rbd", string.Empty, "vol1", "-");
+        MappedDevice device = await Backend(bus, new FakeKernelKeyring()).MapAsync(Request(new VolumeRef("rbd", "vol1")) with { ReadOnly = true });
+        Assert.Equal("1", device.BackendId);
+        Assert.Equal(Path.Combine(bus.DevRoot, "rbd1"), device.DevicePath);
+    }
+
+    [Fact]
+    public async Task Map_FailsClearly_WhenNoDeviceAppears()
+    {
+        using var bus = new FakeRbdBus(emulateKernel: false);
+        var backend = new KrbdBackend(bus.Bus, bus.DevRoot, new FakeKernelKeyring(), null, TimeSpan.FromMilliseconds(200));
+        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.MapAsync(Request(new VolumeRef("rbd", "vol1"))));
+        Assert.Contains("no new device", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Map_WithoutTheModule_SaysSo()
+    {
+        var backend = new KrbdBackend(Path.Combine(_dir, "no-such-bus"), "/dev", new FakeKernelKeyring());
+        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.MapAsync(Request(new VolumeRef("rbd", "vol1"))));
+        Assert.Contains("rbd kernel module", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Map_ExclusiveReadOnly_IsRejectedBeforeAnyWrite()
+    {
+        using var bus = new FakeRbdBus();
+        var keyring = new FakeKernelKeyring();
+        await Assert.ThrowsAsync<ArgumentException>(() => Backend(bus, keyring).MapAsync(Request(new VolumeRef("rbd", "vol1")) with { Exclusive = true, ReadOnly = true }));
+        Assert.Empty(bus.Adds);
+        Assert.Empty(keyring.Added);
+    }
+
+    [Fact]
+    public async Task Map_MissingKeyringEntry_NamesTheEntityNotTheKey()
+    {
+        using var bus = new FakeRbdBus();
+        MapException e = await Assert.ThrowsAsync<MapException>(() => Backend(bus, new FakeKernelKeyring()).MapAsync(Request(new VolumeRef("rbd", "vol1")) with { ClientId = "nobody" }));
+        Assert.Contains("client.nobody", e.Message, StringComparison.Ordinal);
+        Assert.Empty(bus.Adds);
+    }
+
+    [Fact]
+    public async Task FindMapped_ReadsDevicesDirectory()
+    {
+        using var bus = new FakeRbdBus(emulateKernel: false);
+        bus.AddDevice(0, "rbd", string.Empty, "vol1", "-");
+        bus.AddDevice(3, "rbd", "tenant", "vol1", "-");
+        bus.AddDevice(7, "rbd", "tenant", "vol1", "snap1");
+        bus.AddDevice(12, "other", ns: null, "vol2", "-"); // a kernel without pool_ns
+        KrbdBackend backend = Backend(bus, new FakeKernelKeyring());
+
+        Assert.Equal("0", (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))?.BackendId);
+        Assert.Equal("3", (await backend.FindMappedAsync(new VolumeRef("rbd", "tenant", "vol1")))?.BackendId);
+        MappedDevice? snap = await backend.FindMappedAsync(new VolumeRef("rbd", "tenant", "vol1", "snap1"));
+        Assert.Equal(Path.Combine(bus.DevRoot, "rbd7"), snap?.DevicePath);
+        Assert.True(snap?.ReadOnly);
+        Assert.Equal("12", (await backend.FindMappedAsync(new VolumeRef("other", "vol2")))?.BackendId);
+        Assert.Null(await backend.FindMappedAsync(new VolumeRef("rbd", "vol9")));
+        Assert.Equal(["0", "3", "7", "12"], backend.ListMapped().Select(d => d.BackendId));
+    }
+
+    [Fact]
+    public async Task Unmap_WritesTheDeviceId_AndForce()
+    {
+        using var bus = new FakeRbdBus(emulateKernel: false);
+        bus.AddDevice(3, "rbd", "tenant", "vol1", "-");
+        KrbdBackend backend = Backend(bus, new FakeKernelKeyring());
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "tenant", "vol1")))!;
+
+        await backend.UnmapAsync(device);
+        Assert.Equal("3", File.ReadAllText(bus.RemoveFile));
+
+        File.WriteAllText(bus.RemoveFile, string.Empty);
+        await backend.UnmapAsync(device, force: true);
+        Assert.Equal("3 force", File.ReadAllText(bus.RemoveFile));
+        Assert.Equal(string.Empty, File.ReadAllText(bus.AddFile));
+    }
+
+    [Fact]
+    public void RealKernelKeyring_AnswersWithoutCrashing()
+    {
+        // This kernel has no libceph, so the "ceph" key type is unknown: ENODEV, and the
+        // backend falls back to secret= in the sysfs write. With libceph loaded it succeeds.
+        var keyring = new LinuxKernelKeyring();
+        int error = keyring.AddCephKey("rbdfence.test." + Environment.ProcessId, Encoding.ASCII.GetBytes("not a key"), out int serial);
+        Assert.True(error is 0 or 19 or 22 or 38, $"unexpected errno {error}");
+        keyring.Invalidate(serial);
+    }
+}

@@ -6,7 +6,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using Rbdfence.Fencing;
 using Rbdfence.Fencing.Ceph;
+using Rbdfence.Holding;
 using Rbdfence.Interop;
+using Rbdfence.Mapping;
 
 namespace Rbdfence.Cli;
 
@@ -60,6 +62,25 @@ internal static class Commands
         CustomParser = ParseWait,
     };
 
+    private static readonly Option<string> Backend = new("--backend")
+    {
+        Description = "How to map the image: krbd (kernel, the default), nbd (rbd-nbd) or fuse (rbd-fuse + loop, advisory mode only)",
+        DefaultValueFactory = _ => "krbd",
+    };
+
+    private static readonly Option<double> Interval = new("--interval")
+    {
+        Description = "Seconds between the holder's checks that the lock is still ours and we are not fenced",
+        DefaultValueFactory = _ => 5,
+    };
+
+    private static readonly Option<string?> DeviceLink = new("--device-link")
+    {
+        Description = "Symlink to the mapped device, for the mount unit (e.g. /run/rbdfence/dev/<escaped spec>)",
+    };
+
+    private static readonly Option<bool> ReadOnly = new("--read-only") { Description = "Map the device read-only" };
+
     public static RootCommand Build()
     {
         var root = new RootCommand(
@@ -70,6 +91,7 @@ internal static class Commands
         root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait));
         root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", Release, Mode, KubeletCookie));
         root.Subcommands.Add(Verb("status", "Show who holds the volume, since when, live or stale, and who watches it", Status, Mode, Grace));
+        root.Subcommands.Add(Verb("hold", "Hold the lock and serve the volume as a block device until stopped (the systemd service's main process)", Hold, Mode, Grace, KubeletCookie, Backend, Interval, DeviceLink, ReadOnly));
         root.Subcommands.Add(Verb("break", "Fence the holder (blocklist it) and break its lock, live or not: the operator's override", Break, Mode));
         return root;
     }
@@ -118,6 +140,10 @@ internal static class Commands
             {
                 return output.Fail(ExitCodes.Unsafe, e.Message);
             }
+            catch (MapException e)
+            {
+                return output.Fail(ExitCodes.Failure, e.Message);
+            }
             catch (InvalidOperationException e)
             {
                 return output.Fail(ExitCodes.Failure, e.Message);
@@ -133,6 +159,17 @@ internal static class Commands
             $"{it.Volume.Spec} is held by {contended.Holder}; waiting{(wait == Timeout.InfiniteTimeSpan ? string.Empty : $" up to {wait.TotalSeconds:0}s")}"),
             cancel).ConfigureAwait(false);
         return it.Output.Acquired(it.Volume, result);
+    }
+
+    private static Task<int> Hold(ParseResult parse, Invocation it, CancellationToken cancel)
+    {
+        MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), parse.GetValue(ReadOnly));
+        var options = new HoldOptions
+        {
+            CheckInterval = TimeSpan.FromSeconds(parse.GetValue(Interval)),
+            DeviceLink = parse.GetValue(DeviceLink),
+        };
+        return HolderHost.RunAsync(it.Volume, dataPath, options, cancel);
     }
 
     private static Task<int> Release(ParseResult parse, Invocation it, CancellationToken cancel) =>

@@ -1,0 +1,16 @@
+using System;
+
+namespace Rbdfence.Holding;
+
+/// <summary>How the holder guards its volume.</summary>
+public sealed record HoldOptions
+{
+    /// <summary>How often the guard checks that the lock is still ours and we are not fenced.</summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Where the stable device link goes (the mount unit's <c>What=</c>), e.g.
+    /// <c>/run/rbdfence/dev/rbd-vol1</c>; null for none.
+    /// </summary>
+    public string? DeviceLink { get; init; }
+}

@@ -1,0 +1,17 @@
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Rbdfence.Holding;
+
+/// <summary>
+/// How the holder makes the image a block device (krbd, rbd-nbd, rbd-fuse + loop) and takes
+/// it away again. The holder only needs these two steps; the backends live in Rbdfence.Mapping.
+/// </summary>
+public interface IDataPath
+{
+    /// <summary>Maps the image and returns the block device path (e.g. <c>/dev/loop3</c>).</summary>
+    Task<string> AttachAsync(CancellationToken cancel);
+
+    /// <summary>Unmaps it; nothing of it may be left behind.</summary>
+    Task DetachAsync(CancellationToken cancel);
+}

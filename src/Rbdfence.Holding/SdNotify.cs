@@ -1,0 +1,49 @@
+using System;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Rbdfence.Holding;
+
+/// <summary>
+/// sd_notify(3) for what the hosting's SystemdLifetime does not send (it sends READY=1 once
+/// every hosted service has started, and STOPPING=1): the watchdog ping, which goes out
+/// every check interval over one socket kept open from a preencoded buffer, allocating
+/// nothing, and STATUS= lines. Does nothing when <c>NOTIFY_SOCKET</c> is unset.
+/// </summary>
+public sealed class SdNotify : IDisposable
+{
+    private static readonly byte[] Watchdog = "WATCHDOG=1"u8.ToArray();
+
+    private readonly Socket? _socket;
+
+    public SdNotify(string? socketPath = null)
+    {
+        socketPath ??= Environment.GetEnvironmentVariable("NOTIFY_SOCKET");
+        if (string.IsNullOrEmpty(socketPath))
+        {
+            return;
+        }
+
+        // An abstract socket is named with a leading '@' and addressed with a leading NUL.
+        string path = socketPath[0] == '@' ? "\0" + socketPath[1..] : socketPath;
+        _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        _socket.Connect(new UnixDomainSocketEndPoint(path));
+    }
+
+    public bool Enabled => _socket is not null;
+
+    public void NotifyWatchdog() => _socket?.Send(Watchdog);
+
+    /// <summary>A <c>STATUS=</c> line a person reads in <c>systemctl status</c>.</summary>
+    public void NotifyStatus(string status) => Send("STATUS=" + status);
+
+    public void Send(string message)
+    {
+        if (_socket is not null)
+        {
+            _socket.Send(Encoding.UTF8.GetBytes(message));
+        }
+    }
+
+    public void Dispose() => _socket?.Dispose();
+}

@@ -1,0 +1,181 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rbdfence.Fencing;
+using Rbdfence.Fencing.Ceph;
+
+namespace Rbdfence.Holding;
+
+/// <summary>
+/// The long-running process of a fenced volume: holds the lock, keeps the image open (its
+/// watch is this host's liveness), maps it, and checks every few seconds that the lock is
+/// still ours and we are not fenced. Start finishes only once the device exists and the
+/// lock is verified, so the hosting's READY=1 means exactly that. On stop: unmap, unlock,
+/// wake the waiters. On loss of the lock it stops serving at once and exits non-zero.
+/// </summary>
+public sealed partial class VolumeHolder(
+    FencedVolume volume,
+    IDataPath dataPath,
+    HoldOptions options,
+    SdNotify notify,
+    IHostApplicationLifetime lifetime,
+    ILogger<VolumeHolder> log) : IHostedService, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private RbdImage? _image;
+    private HolderGuard? _guard;
+    private string? _device;
+    private Task _guardLoop = Task.CompletedTask;
+    private bool _lost;
+
+    /// <summary>The process exit code the holder asks for (0, or <see cref="ExitCodes.Fenced"/>).</summary>
+    public int ExitCode { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        AcquireResult held = volume.TryAcquire();
+        if (!held.Holds)
+        {
+            throw new HoldException(ExitCodes.Contended, $"{volume.Spec} is held by {held.Holder}; not mapping it");
+        }
+
+        _image = volume.OpenForHolding();
+        _guard = volume.CreateGuard();
+        _device = await dataPath.AttachAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            LinkDevice();
+            GuardVerdict verdict = _guard.Check();
+            if (verdict != GuardVerdict.Held)
+            {
+                throw new HoldException(ExitCodes.Fenced, $"{volume.Spec}: the lock is not ours after mapping ({verdict})");
+            }
+        }
+        catch
+        {
+            await DetachAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        string status = $"held by this host ({volume.Host.HostName}) since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z, {volume.Mode.ToString().ToLowerInvariant()} mode, device {_device}";
+        notify.NotifyStatus(status);
+        LogHolding(volume.Spec.ToString(), status);
+        _guardLoop = GuardLoopAsync(_stopping.Token);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _guardLoop.ConfigureAwait(false);
+        if (_lost)
+        {
+            return; // already torn down; the lock is someone else's now
+        }
+
+        // Unmounting is systemd's (the mount unit stops first); then unmap, unlock, wake.
+        await DetachAsync().ConfigureAwait(false);
+        _image?.Dispose();
+        _image = null;
+        bool released = volume.Release();
+        LogReleased(volume.Spec.ToString(), released);
+    }
+
+    public void Dispose()
+    {
+        _image?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task GuardLoopAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(options.CheckInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                GuardVerdict verdict = _guard!.Check();
+                switch (verdict)
+                {
+                    case GuardVerdict.Held:
+                        notify.NotifyWatchdog();
+                        break;
+                    case GuardVerdict.Unknown:
+                        // Not a verdict: without the watchdog ping systemd restarts us if it lasts.
+                        LogCheckFailed(volume.Spec.ToString(), _guard.LastError);
+                        break;
+                    default:
+                        await LoseAsync(verdict).ConfigureAwait(false);
+                        return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    /// <summary>The lock is gone or this host is fenced: stop serving writes now, loudly.</summary>
+    private async Task LoseAsync(GuardVerdict verdict)
+    {
+        _lost = true;
+        ExitCode = ExitCodes.Fenced;
+        string what = verdict == GuardVerdict.Fenced
+            ? $"{volume.Spec}: this host is blocklisted (fenced) by the cluster"
+            : $"{volume.Spec}: the lock was broken; another host may own the volume now";
+        // Emergency priority for the journal (sd-daemon(3) prefix), whatever the log level.
+        await Console.Error.WriteLineAsync($"<0>rbdfence: {what}; unmapping and exiting").ConfigureAwait(false);
+        notify.NotifyStatus(what);
+        LogLost(what);
+        await DetachAsync().ConfigureAwait(false);
+        lifetime.StopApplication();
+    }
+
+    private async Task DetachAsync()
+    {
+        if (options.DeviceLink is { } link)
+        {
+            File.Delete(link);
+        }
+
+        if (_device is not null)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await dataPath.DetachAsync(timeout.Token).ConfigureAwait(false);
+            _device = null;
+        }
+    }
+
+    private void LinkDevice()
+    {
+        if (options.DeviceLink is not { } link)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        File.Delete(link);
+        File.CreateSymbolicLink(link, _device!);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Volume}: {Status}")]
+    private partial void LogHolding(string volume, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Volume}: unmapped; lock released: {Released}")]
+    private partial void LogReleased(string volume, bool released);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Volume}: lock check failed (errno {Errno}); retrying")]
+    private partial void LogCheckFailed(string volume, int errno);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{What}")]
+    private partial void LogLost(string what);
+}
+
+/// <summary>The holder could not start; <see cref="ExitCode"/> is what the process exits with.</summary>
+public sealed class HoldException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

@@ -130,7 +130,17 @@ public sealed partial class VolumeHolder(
         await Console.Error.WriteLineAsync($"<0>rbdfence: {what}; unmapping and exiting").ConfigureAwait(false);
         notify.NotifyStatus(what);
         LogLost(what);
-        await DetachAsync().ConfigureAwait(false);
+        try
+        {
+            await DetachAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A fenced device can be busy or stuck; exiting matters more than a clean unmap,
+            // and the blocklist already stops its writes.
+            LogDetachFailed(volume.Spec.ToString(), e.Message);
+        }
+
         lifetime.StopApplication();
     }
 
@@ -169,6 +179,9 @@ public sealed partial class VolumeHolder(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Volume}: lock check failed (errno {Errno}); retrying")]
     private partial void LogCheckFailed(string volume, int errno);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Volume}: unmapping after the loss failed: {Reason}")]
+    private partial void LogDetachFailed(string volume, string reason);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{What}")]
     private partial void LogLost(string what);

@@ -17,7 +17,7 @@ public sealed class MultiHostCluster : IAsyncLifetime
     public const string Collection = "multi-host-cluster";
 
     /// <summary>How many hosts; tests that fence a host take one no other test uses.</summary>
-    public const int HostCount = 6;
+    public const int HostCount = 7;
 
     /// <summary>Short, so that a killed holder's watch expires (and is tested) in seconds.</summary>
     public const int WatchTimeoutSeconds = 5;

@@ -35,8 +35,11 @@ public sealed class TestHost(MultiHostCluster cluster, string name, string netns
         cluster.Cluster.RunAsync(tool, arguments, TimeSpan.FromSeconds(120), Namespace);
 
     /// <summary>Starts <c>rbdfence ARGS</c> on this host without waiting for it.</summary>
-    public BackgroundProcess StartRbdfence(params string[] arguments) =>
-        Start("env", [.. Identity(), "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath]);
+    public BackgroundProcess StartRbdfence(params string[] arguments) => StartRbdfenceWith([], arguments);
+
+    /// <summary>Starts <c>rbdfence ARGS</c> with extra <c>NAME=VALUE</c> environment entries (e.g. NOTIFY_SOCKET).</summary>
+    public BackgroundProcess StartRbdfenceWith(string[] environment, params string[] arguments) =>
+        Start("env", [.. Identity(), .. environment, "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath]);
 
     /// <summary>Starts any command on this host without waiting for it.</summary>
     public BackgroundProcess Start(string tool, params string[] arguments)
@@ -83,6 +86,12 @@ public sealed class BackgroundProcess : IAsyncDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The process id (<c>ip netns exec</c> execs the command, so it is the command's own).</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>SIGTERM, as systemd stops a service.</summary>
+    public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
 
     /// <summary>SIGKILL, as a crash or a power cut would: no cleanup runs.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);

@@ -1,0 +1,174 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Threading.Tasks;
+using Rbdfence.TestCluster;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Rbdfence.Fencing.ClusterTests;
+
+/// <summary>
+/// <c>rbdfence hold</c> with the rbd-fuse + loop backend (this kernel has no rbd module):
+/// the device, the filesystem on it, systemd's notifications, the orderly stop, the
+/// refusal of managed mode, and what happens when the holder's host is fenced.
+/// </summary>
+[Collection(MultiHostCluster.Collection)]
+public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Start = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Hold_maps_serves_and_on_sigterm_leaves_nothing_behind()
+    {
+        string volume = await cluster.CreateImageAsync("hold");
+        TestHost host = cluster.Host(1);
+        string work = Directory.CreateTempSubdirectory("rbdfence-hold.").FullName;
+        string link = Path.Combine(work, "dev"), mnt = Path.Combine(work, "mnt");
+        Directory.CreateDirectory(mnt);
+        using var notify = new NotifyListener();
+
+        (await host.RbdfenceAsync("acquire", volume)).EnsureSuccess();
+        await using BackgroundProcess holder = host.StartRbdfenceWith(["NOTIFY_SOCKET=" + notify.Path],
+            "hold", volume, "--backend", "fuse", "--interval", "1", "--device-link", link);
+        try
+        {
+            DateTime ready = await notify.WaitForAsync("READY=1", Start);
+            // READY=1 comes only once the device exists: it was there when the message arrived.
+            string device = Path.GetFullPath(File.ResolveLinkTarget(link, returnFinalTarget: false)!.FullName);
+            Assert.StartsWith("/dev/loop", device, StringComparison.Ordinal);
+            Assert.True(File.GetCreationTimeUtc(link) <= ready, "the device link appeared after READY=1");
+            Assert.Contains(notify.Messages(), m => m.Contains("STATUS=held by this host (host-1)", StringComparison.Ordinal));
+            await notify.WaitForAsync("WATCHDOG=1", TimeSpan.FromSeconds(10), occurrence: 2);
+
+            await Local("mkfs.ext4", "-q", link);
+            await Local("mount", link, mnt);
+            await File.WriteAllTextAsync(Path.Combine(mnt, "data"), "written through rbdfence hold");
+            await Local("sync");
+            await Local("umount", mnt); // systemd stops the mount unit before the service
+        }
+        finally
+        {
+            await LocalTry("umount", mnt);
+            holder.Terminate();
+        }
+
+        await notify.WaitForAsync("STOPPING=1", TimeSpan.FromSeconds(30));
+        (int code, _, string stderr) = await holder.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, $"holder exited {code}: {stderr}");
+
+        // Nothing left: no link, no loop device or rbd-fuse of this image, no lock, no watcher.
+        Assert.False(File.Exists(link) || Directory.Exists(link));
+        string image = volume["rbd/".Length..];
+        Assert.DoesNotContain(image, (await Local("losetup", "-a")).StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain(image, (await Local("ps", "-eo", "args")).StdOut, StringComparison.Ordinal);
+        Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
+        Assert.Contains("\"watchers\":[]", (await cluster.Cluster.RbdAsync("status", "--format", "json", volume)).EnsureSuccess().StdOut, StringComparison.Ordinal);
+
+        // What was written is on the image: map it again and read it back.
+        (await host.RbdfenceAsync("acquire", volume)).EnsureSuccess();
+        await using BackgroundProcess again = host.StartRbdfence("hold", volume, "--backend", "fuse", "--device-link", link);
+        try
+        {
+            await WaitForFileAsync(link);
+            await Local("mount", "-o", "ro", link, mnt);
+            Assert.Equal("written through rbdfence hold", await File.ReadAllTextAsync(Path.Combine(mnt, "data")));
+        }
+        finally
+        {
+            await LocalTry("umount", mnt);
+            again.Terminate();
+            await again.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    [Fact]
+    public async Task Managed_mode_with_the_fuse_backend_is_refused_and_takes_nothing()
+    {
+        string volume = await cluster.CreateImageAsync("managedfuse", "layering,exclusive-lock");
+        CommandResult r = await cluster.Host(1).RbdfenceAsync("hold", volume, "--backend", "fuse");
+
+        Assert.True(r.ExitCode == 65, r.ToString());
+        string line = Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("cannot hold the managed lock exclusively", line, StringComparison.Ordinal);
+        Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
+        Assert.DoesNotContain(volume["rbd/".Length..], (await Local("ps", "-eo", "args")).StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_fenced_holder_exits_78_and_later_writes_never_reach_the_image()
+    {
+        string volume = await cluster.CreateImageAsync("fencedhold");
+        TestHost victim = cluster.Host(7), reader = cluster.Host(2);
+        string work = Directory.CreateTempSubdirectory("rbdfence-fenced.").FullName;
+        string link = Path.Combine(work, "dev"), mnt = Path.Combine(work, "mnt");
+        Directory.CreateDirectory(mnt);
+        string before = "BEFORE-" + Guid.NewGuid().ToString("N"), after = "AFTER-" + Guid.NewGuid().ToString("N");
+
+        (await victim.RbdfenceAsync("acquire", volume)).EnsureSuccess();
+        await using BackgroundProcess holder = victim.StartRbdfence("hold", volume, "--backend", "fuse", "--interval", "1", "--device-link", link);
+        Stopwatch sinceFence;
+        try
+        {
+            await WaitForFileAsync(link);
+            await Local("mkfs.ext4", "-q", link);
+            await Local("mount", "-o", "sync", link, mnt);
+            await File.WriteAllTextAsync(Path.Combine(mnt, "before"), before);
+            await Local("sync");
+
+            // Another host fences this one, as its fencing would: the whole host's address.
+            (await cluster.Cluster.CephAsync("osd", "blocklist", "add", victim.WholeHostEntry, "600")).EnsureSuccess();
+            sinceFence = Stopwatch.StartNew();
+            (int code, _, string stderr) = await holder.WaitAsync(TimeSpan.FromSeconds(60));
+            output.WriteLine($"fenced holder exited {code} {sinceFence.Elapsed.TotalSeconds:0.0} s after the blocklist entry (check interval 1 s)");
+            Assert.True(code == 78, $"holder exited {code}: {stderr}");
+            Assert.Contains("blocklisted", stderr, StringComparison.Ordinal);
+            Assert.True(sinceFence.Elapsed < TimeSpan.FromSeconds(15), $"noticed only after {sinceFence.Elapsed}");
+
+            // A write after the fence: whatever the page cache says, it must not reach the image.
+            await LocalTry("sh", "-c", $"echo {after} > {mnt}/after && sync");
+        }
+        finally
+        {
+            await LocalTry("umount", "-l", mnt);
+        }
+
+        // The image, read by a host that is not fenced: the write before is there, the one after is not.
+        string export = Path.Combine(work, "image");
+        (await reader.RunAsync("rbd", "export", volume, export)).EnsureSuccess();
+        byte[] bytes = await File.ReadAllBytesAsync(export);
+        Assert.True(Contains(bytes, before), "the write made before fencing is missing: the check proves nothing");
+        Assert.False(Contains(bytes, after), "a write made after fencing reached the image");
+        await cluster.Cluster.CephAsync("osd", "blocklist", "rm", victim.WholeHostEntry);
+    }
+
+    private static bool Contains(byte[] haystack, string needle) =>
+        haystack.AsSpan().IndexOf(Encoding.ASCII.GetBytes(needle)) >= 0;
+
+    private static async Task WaitForFileAsync(string path)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(path))
+        {
+            Assert.True(clock.Elapsed < Start, $"{path} never appeared");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Runs a command in the test's own namespaces (mounts here are visible to the test).</summary>
+    private static async Task<(string StdOut, string StdErr)> Local(string tool, params string[] arguments)
+    {
+        (int code, string stdout, string stderr) = await LocalTry(tool, arguments);
+        Assert.True(code == 0, $"{tool} {string.Join(' ', arguments)} exited {code}: {stderr}");
+        return (stdout, stderr);
+    }
+
+    private static async Task<(int Code, string StdOut, string StdErr)> LocalTry(string tool, params string[] arguments)
+    {
+        using Process p = Process.Start(new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync(), stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, await stdout, await stderr);
+    }
+}

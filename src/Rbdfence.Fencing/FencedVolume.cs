@@ -29,6 +29,12 @@ public sealed class FencedVolume : IDisposable
     // no listing (the acquire/release cycle allocates nothing).
     private bool _heldByThisClient;
 
+    // Set by WatchForWaiters: release then wakes the header's watchers only when some other
+    // client has notified since our last wake-up (waiters announce themselves, and again at
+    // every retry). Without it every release notifies. -1: the first release always does.
+    private HeaderWatch? _waiterWatch;
+    private long _notifiesSeen = -1;
+
     // When each silent holder (client + cookie) was first seen without a watch: the grace
     // period runs from there, across the retries of one wait.
     private readonly Dictionary<string, long> _silentSince = new(StringComparer.Ordinal);
@@ -180,8 +186,17 @@ public sealed class FencedVolume : IDisposable
         long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         TimeSpan backoff = TimeSpan.FromMilliseconds(200);
         onContended?.Invoke(result);
+        bool announce = true;
         while (true)
         {
+            // Announce this waiter to a holder that wakes waiters only when asked (see
+            // WatchForWaiters): on arrival and after every quiet backoff, never in answer to
+            // a notify, so that waiters cannot keep waking each other.
+            if (announce)
+            {
+                HeaderWatch.NotifyHeaderUpdate(_io, _headerZ, NotifyTimeout);
+            }
+
             // Look again after arming the watch: a release between the first try and the watch
             // would otherwise be missed until the backoff runs out.
             result = TryAcquire();
@@ -196,7 +211,7 @@ public sealed class FencedVolume : IDisposable
                 return result;
             }
 
-            await watch.WaitAsync(left < backoff ? left : backoff, cancel).ConfigureAwait(false);
+            announce = !await watch.WaitAsync(left < backoff ? left : backoff, cancel).ConfigureAwait(false);
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
         }
     }
@@ -241,11 +256,23 @@ public sealed class FencedVolume : IDisposable
         if (released)
         {
             ReleasedAt = DateTimeOffset.UtcNow;
-            HeaderWatch.NotifyHeaderUpdate(_io, _headerZ, NotifyTimeout);
+            long notifies = _waiterWatch?.ForeignNotifies ?? 0;
+            if (_waiterWatch is null || notifies != _notifiesSeen)
+            {
+                _notifiesSeen = notifies;
+                HeaderWatch.NotifyHeaderUpdate(_io, _headerZ, NotifyTimeout);
+            }
         }
 
         return released;
     }
+
+    /// <summary>
+    /// For a long-lived holder that may acquire and release many times: keep a watch on the
+    /// header so that a release skips the wake-up notify (one RADOS op) when no waiter has
+    /// announced itself since the last one. Waiters announce on arrival and at every retry.
+    /// </summary>
+    public void WatchForWaiters() => _waiterWatch ??= HeaderWatch.Start(_io, HeaderObject);
 
     /// <summary>
     /// Opens the image read-write for the holder: librbd registers a watch on the header,
@@ -295,6 +322,7 @@ public sealed class FencedVolume : IDisposable
 
     public void Dispose()
     {
+        _waiterWatch?.Dispose();
         HeaderWatch.DrainNotifies(NotifyTimeout + TimeSpan.FromMilliseconds(500));
         _image.Dispose();
         _io.Dispose();

@@ -43,6 +43,7 @@ public sealed partial class VolumeHolder(
         }
 
         _image = volume.OpenForHolding();
+        volume.WatchForWaiters();
         _guard = volume.CreateGuard();
         _device = await dataPath.AttachAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
+using System.Text.Json;
 using System.Threading.Tasks;
 using Rbdfence.TestCluster;
 using Xunit;
@@ -81,6 +82,32 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
             again.Terminate();
             await again.WaitAsync(TimeSpan.FromSeconds(60));
         }
+    }
+
+    [Fact]
+    public async Task Stopping_a_holder_hands_the_volume_to_a_waiting_host_within_a_second()
+    {
+        string volume = await cluster.CreateImageAsync("holdhand");
+        TestHost first = cluster.Host(1), second = cluster.Host(2);
+        string link = Path.Combine(Directory.CreateTempSubdirectory("rbdfence-handover.").FullName, "dev");
+
+        (await first.RbdfenceAsync("acquire", volume)).EnsureSuccess();
+        await using BackgroundProcess holder = first.StartRbdfence("hold", volume, "--backend", "fuse", "--device-link", link);
+        await WaitForFileAsync(link);
+        await using BackgroundProcess waiter = second.StartRbdfence("acquire", volume, "--wait", "120", "--json");
+        await Task.Delay(1500); // the waiter is waiting and has announced itself
+
+        holder.Terminate(); // systemctl stop: unmap, release, wake
+        (int holderCode, _, string holderErr) = await holder.WaitAsync(TimeSpan.FromSeconds(60));
+        long stoppedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Assert.True(holderCode == 0, $"holder exited {holderCode}: {holderErr}");
+        (int code, string stdout, string stderr) = await waiter.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code == 0, $"waiter exited {code}: {stderr}");
+        JsonElement acquired = JsonResult.Parse(stdout);
+        long latency = acquired.At() - stoppedAt;
+        output.WriteLine($"waiter held the lock {latency} ms after the holder process exited");
+        Assert.True(latency < 1000, $"waiter took {latency} ms after the holder stopped");
+        (await second.RbdfenceAsync("release", volume)).EnsureSuccess();
     }
 
     [Fact]

@@ -26,14 +26,20 @@ public sealed unsafe class HeaderWatch : IDisposable
     private readonly IoContext _io;
     private readonly byte[] _oid;
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private readonly ulong _ownInstanceId;
     private GCHandle _self;
     private ulong _cookie;
+    private long _foreignNotifies;
 
     private HeaderWatch(IoContext io, string headerObject)
     {
         _io = io;
         _oid = Utf8.Z(headerObject);
+        _ownInstanceId = io.Cluster.InstanceId;
     }
+
+    /// <summary>How many notifies other clients have sent on the header since the watch started.</summary>
+    public long ForeignNotifies => Volatile.Read(ref _foreignNotifies);
 
     /// <summary>Starts watching <paramref name="headerObject"/>.</summary>
     public static HeaderWatch Start(IoContext io, string headerObject)
@@ -145,7 +151,12 @@ public sealed unsafe class HeaderWatch : IDisposable
             LibRados.rados_notify_ack(watch._io.Handle, oid, notifyId, handle, null, 0);
         }
 
-        watch._signal.Release();
+        // Our own notifies (a waiter announcing itself) must not wake ourselves.
+        if (notifierId != watch._ownInstanceId)
+        {
+            Interlocked.Increment(ref watch._foreignNotifies);
+            watch._signal.Release();
+        }
     }
 
     [UnmanagedCallersOnly]

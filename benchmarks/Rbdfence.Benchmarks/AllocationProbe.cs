@@ -19,6 +19,7 @@ internal static class AllocationProbe
         VolumeSpec spec = BenchEnvironment.Image;
         using RadosCluster cluster = RadosCluster.Connect(new CephClientOptions { Conf = BenchEnvironment.CephConf });
         using FencedVolume volume = FencedVolume.Open(cluster, spec, BenchEnvironment.Host, new FenceOptions { Mode = LockMode.Advisory });
+        volume.WatchForWaiters(); // as rbdfence hold runs it
 
         for (int i = 0; i < 2000; i++)
         {

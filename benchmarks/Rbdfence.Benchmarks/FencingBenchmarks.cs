@@ -94,6 +94,8 @@ public unsafe class FencingBenchmarks
         Common();
         _cluster = RadosCluster.Connect(new CephClientOptions { Conf = BenchEnvironment.CephConf });
         _volume = FencedVolume.Open(_cluster, _spec, BenchEnvironment.Host, new FenceOptions { Mode = LockMode.Advisory });
+        // As rbdfence hold runs it: wake-ups only when a waiter has announced itself.
+        _volume.WatchForWaiters();
     }
 
     [GlobalSetup(Target = nameof(HolderGuardCheck))]

@@ -1,6 +1,7 @@
 using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
@@ -106,6 +107,8 @@ internal static class Commands
 
         command.SetAction(async (parse, cancel) =>
         {
+            long verbStartedAt = Stopwatch.GetTimestamp();
+            DateTime verbStartedUtc = DateTime.UtcNow;
             bool json = parse.GetValue(Json);
             var output = new Output(json);
             if (!VolumeSpec.TryParse(parse.GetValue(Spec), out VolumeSpec? spec, out string? error))
@@ -128,9 +131,13 @@ internal static class Commands
                     Grace = TimeSpan.FromSeconds(parse.GetValue(Grace)),
                     KubeletCookie = parse.GetValue(KubeletCookie),
                 };
+                long connecting = Stopwatch.GetTimestamp();
                 using RadosCluster cluster = RadosCluster.Connect(options);
+                long connected = Stopwatch.GetTimestamp();
                 using FencedVolume volume = FencedVolume.Open(cluster, spec, HostIdentity.FromSystem(), fence);
-                return await run(parse, new Invocation(volume, output), cancel).ConfigureAwait(false);
+                long opened = Stopwatch.GetTimestamp();
+                var stamps = new Stamps(verbStartedUtc, verbStartedAt, connecting, connected, opened);
+                return await run(parse, new Invocation(volume, output, stamps), cancel).ConfigureAwait(false);
             }
             catch (CephException e)
             {
@@ -169,7 +176,7 @@ internal static class Commands
             CheckInterval = TimeSpan.FromSeconds(parse.GetValue(Interval)),
             DeviceLink = parse.GetValue(DeviceLink),
         };
-        return HolderHost.RunAsync(it.Volume, dataPath, options, cancel);
+        return HolderHost.RunAsync(it.Volume, dataPath, options, it.Stamps.ToStartupTimings(), cancel);
     }
 
     private static Task<int> Release(ParseResult parse, Invocation it, CancellationToken cancel) =>
@@ -208,5 +215,21 @@ internal static class Commands
         _ => ExitCodes.Failure,
     };
 
-    private sealed record Invocation(FencedVolume Volume, Output Output);
+    private sealed record Invocation(FencedVolume Volume, Output Output, Stamps Stamps);
+
+    /// <summary>Start-up stamps of the verb, for the holder's "ready in … ms" (only hold reads them).</summary>
+    private sealed record Stamps(DateTime VerbStartedUtc, long VerbStartedAt, long Connecting, long Connected, long Opened)
+    {
+        public StartupTimings ToStartupTimings()
+        {
+            using var self = Process.GetCurrentProcess();
+            TimeSpan runtime = VerbStartedUtc - self.StartTime.ToUniversalTime();
+            return new StartupTimings(
+                runtime < TimeSpan.Zero ? TimeSpan.Zero : runtime,
+                VerbStartedAt,
+                Stopwatch.GetElapsedTime(Connecting, Connected),
+                Stopwatch.GetElapsedTime(Connected, Opened),
+                Opened);
+        }
+    }
 }

@@ -14,7 +14,7 @@ namespace Rbdfence.Holding;
 public static class HolderHost
 {
     /// <summary>Runs until SIGTERM (exit 0 after an orderly release) or until the lock is lost (exit 78).</summary>
-    public static async Task<int> RunAsync(FencedVolume volume, IDataPath dataPath, HoldOptions options, CancellationToken cancel)
+    public static async Task<int> RunAsync(FencedVolume volume, IDataPath dataPath, HoldOptions options, StartupTimings timings, CancellationToken cancel)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         // systemd's lifetime whenever systemd is listening (NOTIFY_SOCKET), not only when our
@@ -35,6 +35,7 @@ public static class HolderHost
         builder.Services.AddSingleton(volume);
         builder.Services.AddSingleton(dataPath);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(timings);
         builder.Services.AddSingleton(_ => new SdNotify());
         builder.Services.AddSingleton<VolumeHolder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<VolumeHolder>());

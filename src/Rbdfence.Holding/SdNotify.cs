@@ -32,7 +32,7 @@ public sealed class SdNotify : IDisposable
 
     public bool Enabled => _socket is not null;
 
-    public void NotifyWatchdog() => _socket?.Send(Watchdog);
+    public void NotifyWatchdog() => Send(Watchdog);
 
     /// <summary>A <c>STATUS=</c> line a person reads in <c>systemctl status</c>.</summary>
     public void NotifyStatus(string status) => Send("STATUS=" + status);
@@ -41,7 +41,20 @@ public sealed class SdNotify : IDisposable
     {
         if (_socket is not null)
         {
-            _socket.Send(Encoding.UTF8.GetBytes(message));
+            Send(Encoding.UTF8.GetBytes(message));
+        }
+    }
+
+    private void Send(byte[] datagram)
+    {
+        try
+        {
+            _socket?.Send(datagram);
+        }
+        catch (SocketException)
+        {
+            // Like sd_notify(3): a manager that stopped listening is not the holder's failure;
+            // the guard must go on guarding (and the missing pings let the watchdog act).
         }
     }
 

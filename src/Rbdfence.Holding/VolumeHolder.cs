@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -20,6 +21,7 @@ public sealed partial class VolumeHolder(
     FencedVolume volume,
     IDataPath dataPath,
     HoldOptions options,
+    StartupTimings timings,
     SdNotify notify,
     IHostApplicationLifetime lifetime,
     ILogger<VolumeHolder> log) : IHostedService, IDisposable
@@ -36,7 +38,9 @@ public sealed partial class VolumeHolder(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        long started = Stopwatch.GetTimestamp();
         AcquireResult held = volume.TryAcquire();
+        long locked = Stopwatch.GetTimestamp();
         if (!held.Holds)
         {
             throw new HoldException(ExitCodes.Contended, $"{volume.Spec} is held by {held.Holder}; not mapping it");
@@ -45,6 +49,7 @@ public sealed partial class VolumeHolder(
         _image = volume.OpenForHolding();
         volume.WatchForWaiters();
         _guard = volume.CreateGuard();
+        long opened = Stopwatch.GetTimestamp();
         _device = await dataPath.AttachAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -61,7 +66,12 @@ public sealed partial class VolumeHolder(
             throw;
         }
 
-        string status = $"held by this host ({volume.Host.HostName}) since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z, {volume.Mode.ToString().ToLowerInvariant()} mode, device {_device}";
+        long mapped = Stopwatch.GetTimestamp();
+        // Open: the volume (CLI) and the image read-write with its watch; host: the hosting's build.
+        string status = $"held by this host ({volume.Host.HostName}) since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z, {volume.Mode.ToString().ToLowerInvariant()} mode, device {_device}; " +
+            $"ready in {Ms(timings.Runtime + Stopwatch.GetElapsedTime(timings.VerbStartedAt, mapped))} ms: runtime {Ms(timings.Runtime)}, connect {Ms(timings.Connect)}, " +
+            $"open {Ms(timings.Open + Stopwatch.GetElapsedTime(locked, opened))}, host {Ms(Stopwatch.GetElapsedTime(timings.OpenedAt, started))}, " +
+            $"lock {Ms(Stopwatch.GetElapsedTime(started, locked))}, map {Ms(Stopwatch.GetElapsedTime(opened, mapped))}";
         notify.NotifyStatus(status);
         LogHolding(volume.Spec.ToString(), status);
         _guardLoop = GuardLoopAsync(_stopping.Token);
@@ -117,16 +127,25 @@ public sealed partial class VolumeHolder(
         {
             // stopping
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A guard that cannot guard must not leave the device serving unguarded.
+            LogGuardFailed(volume.Spec.ToString(), e.Message);
+            await LoseAsync(GuardVerdict.Unknown).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The lock is gone or this host is fenced: stop serving writes now, loudly.</summary>
     private async Task LoseAsync(GuardVerdict verdict)
     {
         _lost = true;
-        ExitCode = ExitCodes.Fenced;
-        string what = verdict == GuardVerdict.Fenced
-            ? $"{volume.Spec}: this host is blocklisted (fenced) by the cluster"
-            : $"{volume.Spec}: the lock was broken; another host may own the volume now";
+        ExitCode = verdict == GuardVerdict.Unknown ? ExitCodes.Failure : ExitCodes.Fenced;
+        string what = verdict switch
+        {
+            GuardVerdict.Fenced => $"{volume.Spec}: this host is blocklisted (fenced) by the cluster",
+            GuardVerdict.Lost => $"{volume.Spec}: the lock was broken; another host may own the volume now",
+            _ => $"{volume.Spec}: the lock can no longer be checked",
+        };
         // Emergency priority for the journal (sd-daemon(3) prefix), whatever the log level.
         await Console.Error.WriteLineAsync($"<0>rbdfence: {what}; unmapping and exiting").ConfigureAwait(false);
         notify.NotifyStatus(what);
@@ -160,6 +179,8 @@ public sealed partial class VolumeHolder(
         }
     }
 
+    private static long Ms(TimeSpan span) => (long)Math.Round(span.TotalMilliseconds);
+
     private void LinkDevice()
     {
         if (options.DeviceLink is not { } link)
@@ -183,6 +204,9 @@ public sealed partial class VolumeHolder(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Volume}: unmapping after the loss failed: {Reason}")]
     private partial void LogDetachFailed(string volume, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Volume}: the lock check itself failed: {Reason}; stopping the volume")]
+    private partial void LogGuardFailed(string volume, string reason);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{What}")]
     private partial void LogLost(string what);

@@ -168,6 +168,10 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
         Assert.True(Contains(bytes, before), "the write made before fencing is missing: the check proves nothing");
         Assert.False(Contains(bytes, after), "a write made after fencing reached the image");
         await cluster.Cluster.CephAsync("osd", "blocklist", "rm", victim.WholeHostEntry);
+
+        // A fenced holder may fail to unmount its rbd-fuse (its I/O is cut off); the mount
+        // died with its namespace, the empty directory is ours to remove.
+        await LocalTry("rmdir", "/run/rbdfence/fuse/rbd%2F" + volume["rbd/".Length..]);
     }
 
     private static bool Contains(byte[] haystack, string needle) =>

@@ -133,8 +133,10 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
         Directory.CreateDirectory(mnt);
         string before = "BEFORE-" + Guid.NewGuid().ToString("N"), after = "AFTER-" + Guid.NewGuid().ToString("N");
 
+        using var notify = new NotifyListener();
         (await victim.RbdfenceAsync("acquire", volume)).EnsureSuccess();
-        await using BackgroundProcess holder = victim.StartRbdfence("hold", volume, "--backend", "fuse", "--interval", "1", "--device-link", link);
+        await using BackgroundProcess holder = victim.StartRbdfenceWith(["NOTIFY_SOCKET=" + notify.Path],
+            "hold", volume, "--backend", "fuse", "--interval", "1", "--device-link", link);
         Stopwatch sinceFence;
         try
         {
@@ -146,9 +148,12 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
 
             // Another host fences this one, as its fencing would: the whole host's address.
             (await cluster.Cluster.CephAsync("osd", "blocklist", "add", victim.WholeHostEntry, "600")).EnsureSuccess();
+            DateTime fencedAt = DateTime.UtcNow;
             sinceFence = Stopwatch.StartNew();
+            DateTime noticedAt = await notify.WaitForStatusAsync("blocklisted", TimeSpan.FromSeconds(60));
             (int code, _, string stderr) = await holder.WaitAsync(TimeSpan.FromSeconds(60));
-            output.WriteLine($"fenced holder exited {code} {sinceFence.Elapsed.TotalSeconds:0.0} s after the blocklist entry (check interval 1 s)");
+            output.WriteLine($"fenced holder noticed {(noticedAt - fencedAt).TotalSeconds:0.00} s after the blocklist entry was in " +
+                $"(check interval 1 s) and exited {code} after {sinceFence.Elapsed.TotalSeconds:0.0} s (unmapping a fenced device included)");
             Assert.True(code == 78, $"holder exited {code}: {stderr}");
             Assert.Contains("blocklisted", stderr, StringComparison.Ordinal);
             Assert.True(sinceFence.Elapsed < TimeSpan.FromSeconds(15), $"noticed only after {sinceFence.Elapsed}");

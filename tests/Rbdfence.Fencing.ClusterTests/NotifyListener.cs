@@ -54,6 +54,31 @@ public sealed class NotifyListener : IDisposable
         }
     }
 
+    /// <summary>Waits for a <c>STATUS=</c> line containing <paramref name="text"/>; returns when it arrived.</summary>
+    public async Task<DateTime> WaitForStatusAsync(string text, TimeSpan timeout)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            lock (_messages)
+            {
+                foreach ((DateTime at, string message) in _messages)
+                {
+                    if (message.StartsWith("STATUS=", StringComparison.Ordinal) && message.Contains(text, StringComparison.Ordinal))
+                    {
+                        return at;
+                    }
+                }
+            }
+
+            TimeSpan left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await _arrived.WaitAsync(left))
+            {
+                throw new TimeoutException($"no STATUS= with '{text}' on NOTIFY_SOCKET; got: {string.Join(" | ", Messages())}");
+            }
+        }
+    }
+
     public IReadOnlyList<string> Messages()
     {
         lock (_messages)

@@ -68,7 +68,7 @@ public unsafe class FencingBenchmarks
         _headerObject = "rbd_header." + image.Id;
     }
 
-    [GlobalSetup(Targets = [nameof(RawClsLockViaExec), nameof(RadosLockExclusive)])]
+    [GlobalSetup(Targets = [nameof(RawClsLockViaExec), nameof(RadosLockExclusive), nameof(RawStatHeader)])]
     public void SetupRaw()
     {
         Common();
@@ -189,6 +189,27 @@ public unsafe class FencingBenchmarks
             if (rc != 0)
             {
                 Fail("rados_exec lock.unlock", rc);
+            }
+
+            return rc;
+        }
+    }
+
+    /// <summary>
+    /// One raw RADOS op on the header (<c>rados_stat</c>): the floor for the holder's check,
+    /// which is also one op (<c>lock.get_info</c>).
+    /// </summary>
+    [Benchmark]
+    public int RawStatHeader()
+    {
+        ulong size;
+        long mtime;
+        fixed (byte* oid = _headerZ)
+        {
+            int rc = LibRados.rados_stat(_raw!.Io, oid, &size, &mtime);
+            if (rc != 0)
+            {
+                Fail("rados_stat", rc);
             }
 
             return rc;

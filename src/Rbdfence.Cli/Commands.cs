@@ -93,6 +93,8 @@ internal static class Commands
         root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", Release, Mode, KubeletCookie));
         root.Subcommands.Add(Verb("status", "Show who holds the volume, since when, live or stale, and who watches it", Status, Mode, Grace));
         root.Subcommands.Add(Verb("hold", "Hold the lock and serve the volume as a block device until stopped (the systemd service's main process)", Hold, Mode, Grace, KubeletCookie, Backend, Interval, DeviceLink, ReadOnly));
+        root.Subcommands.Add(Verb("map", "Take the lock (as acquire, without waiting) and map the volume to a block device; prints the device", Map, Mode, Grace, KubeletCookie, Backend, DeviceLink, ReadOnly));
+        root.Subcommands.Add(Verb("unmap", "Unmap this host's device of the volume; the lock stays until 'rbdfence release'", Unmap, Mode, Backend, DeviceLink));
         root.Subcommands.Add(Verb("break", "Fence the holder (blocklist it) and break its lock, live or not: the operator's override", Break, Mode));
         return root;
     }
@@ -177,6 +179,38 @@ internal static class Commands
             DeviceLink = parse.GetValue(DeviceLink),
         };
         return HolderHost.RunAsync(it.Volume, dataPath, options, it.Stamps.ToStartupTimings(), cancel);
+    }
+
+    private static async Task<int> Map(ParseResult parse, Invocation it, CancellationToken cancel)
+    {
+        MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), parse.GetValue(ReadOnly));
+        AcquireResult held = it.Volume.TryAcquire();
+        if (!held.Holds)
+        {
+            return it.Output.Acquired(it.Volume, held);
+        }
+
+        string device = await dataPath.AttachAsync(cancel).ConfigureAwait(false);
+        if (parse.GetValue(DeviceLink) is { } link)
+        {
+            System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(link))!);
+            System.IO.File.Delete(link);
+            System.IO.File.CreateSymbolicLink(link, device);
+        }
+
+        return it.Output.Mapped(it.Volume, device);
+    }
+
+    private static async Task<int> Unmap(ParseResult parse, Invocation it, CancellationToken cancel)
+    {
+        MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), readOnly: false);
+        string? device = await dataPath.DetachExistingAsync(cancel).ConfigureAwait(false);
+        if (parse.GetValue(DeviceLink) is { } link)
+        {
+            System.IO.File.Delete(link);
+        }
+
+        return it.Output.Unmapped(it.Volume, device);
     }
 
     private static Task<int> Release(ParseResult parse, Invocation it, CancellationToken cancel) =>

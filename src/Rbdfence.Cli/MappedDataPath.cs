@@ -48,6 +48,15 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
         return _device.DevicePath;
     }
 
+    /// <summary>Unmaps whatever device of this volume the backend finds; null when there was none.</summary>
+    public async Task<string?> DetachExistingAsync(CancellationToken cancel)
+    {
+        _device ??= await backend.FindMappedAsync(request.Volume, cancel).ConfigureAwait(false);
+        string? path = _device?.DevicePath;
+        await DetachAsync(cancel).ConfigureAwait(false);
+        return path;
+    }
+
     public async Task DetachAsync(CancellationToken cancel)
     {
         if (_device is not null)

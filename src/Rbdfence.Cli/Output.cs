@@ -97,6 +97,44 @@ internal sealed class Output(bool json)
         return ExitCodes.Ok;
     }
 
+    public int Mapped(FencedVolume volume, string device)
+    {
+        if (json)
+        {
+            Write(w =>
+            {
+                w.WriteString("result", "mapped");
+                w.WriteString("volume", volume.Spec.ToString());
+                w.WriteString("device", device);
+            });
+        }
+        else
+        {
+            Console.WriteLine(device);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    public int Unmapped(FencedVolume volume, string? device)
+    {
+        if (json)
+        {
+            Write(w =>
+            {
+                w.WriteString("result", device is null ? "not-mapped" : "unmapped");
+                w.WriteString("volume", volume.Spec.ToString());
+                w.WriteString("device", device);
+            });
+        }
+        else
+        {
+            Console.WriteLine(device is null ? $"{volume.Spec}: not mapped on this host" : $"{volume.Spec}: unmapped {device}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
     public int Broken(FencedVolume volume, string? fenced)
     {
         if (json)

@@ -111,6 +111,32 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task Map_and_unmap_verbs_give_a_device_and_take_it_away_leaving_the_lock_to_release()
+    {
+        string volume = await cluster.CreateImageAsync("mapverb");
+        TestHost host = cluster.Host(1);
+        string image = volume["rbd/".Length..];
+
+        JsonElement mapped = JsonResult.Parse((await host.RbdfenceAsync("map", volume, "--backend", "fuse", "--json")).EnsureSuccess().StdOut);
+        string device = mapped.Text("device");
+        Assert.StartsWith("/dev/loop", device, StringComparison.Ordinal);
+        Assert.Contains(image, (await Local("losetup", "-a")).StdOut, StringComparison.Ordinal);
+        await Local("mkfs.ext4", "-q", device);
+
+        // A second host can neither lock nor map it meanwhile.
+        Assert.Equal(75, (await cluster.Host(2).RbdfenceAsync("map", volume, "--backend", "fuse")).ExitCode);
+
+        JsonElement unmapped = JsonResult.Parse((await host.RbdfenceAsync("unmap", volume, "--backend", "fuse", "--json")).EnsureSuccess().StdOut);
+        Assert.Equal("unmapped", unmapped.Text("result"));
+        Assert.DoesNotContain(image, (await Local("losetup", "-a")).StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain(image, (await Local("ps", "-eo", "args")).StdOut, StringComparison.Ordinal);
+        Assert.Contains("host-1", (await cluster.Cluster.RbdAsync("lock", "ls", volume)).EnsureSuccess().StdOut, StringComparison.Ordinal);
+
+        (await host.RbdfenceAsync("release", volume)).EnsureSuccess();
+        Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
+    }
+
+    [Fact]
     public async Task Managed_mode_with_the_fuse_backend_is_refused_and_takes_nothing()
     {
         string volume = await cluster.CreateImageAsync("managedfuse", "layering,exclusive-lock");
@@ -152,6 +178,7 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
             sinceFence = Stopwatch.StartNew();
             DateTime noticedAt = await notify.WaitForStatusAsync("blocklisted", TimeSpan.FromSeconds(60));
             (int code, _, string stderr) = await holder.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(noticedAt - fencedAt < TimeSpan.FromSeconds(3), $"noticed {noticedAt - fencedAt} after the fence (interval 1 s)");
             output.WriteLine($"fenced holder noticed {(noticedAt - fencedAt).TotalSeconds:0.00} s after the blocklist entry was in " +
                 $"(check interval 1 s) and exited {code} after {sinceFence.Elapsed.TotalSeconds:0.0} s (unmapping a fenced device included)");
             Assert.True(code == 78, $"holder exited {code}: {stderr}");

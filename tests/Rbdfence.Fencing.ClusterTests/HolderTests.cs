@@ -82,6 +82,8 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
             again.Terminate();
             await again.WaitAsync(TimeSpan.FromSeconds(60));
         }
+
+        Directory.Delete(work, recursive: true);
     }
 
     [Fact]
@@ -108,6 +110,7 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
         output.WriteLine($"waiter held the lock {latency} ms after the holder process exited");
         Assert.True(latency < 1000, $"waiter took {latency} ms after the holder stopped");
         (await second.RbdfenceAsync("release", volume)).EnsureSuccess();
+        Directory.Delete(Path.GetDirectoryName(link)!, recursive: true);
     }
 
     [Fact]
@@ -204,6 +207,7 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
         // A fenced holder may fail to unmount its rbd-fuse (its I/O is cut off); the mount
         // died with its namespace, the empty directory is ours to remove.
         await LocalTry("rmdir", "/run/rbdfence/fuse/rbd%2F" + volume["rbd/".Length..]);
+        Directory.Delete(work, recursive: true);
     }
 
     private static bool Contains(byte[] haystack, string needle) =>

@@ -75,12 +75,18 @@ internal static class Commands
         DefaultValueFactory = _ => 5,
     };
 
+    // The unit template passes these through the environment its generated drop-in sets.
     private static readonly Option<string?> DeviceLink = new("--device-link")
     {
-        Description = "Symlink to the mapped device, for the mount unit (e.g. /run/rbdfence/dev/<escaped spec>)",
+        Description = "Symlink to the mapped device, for the mount unit (default: $RBDFENCE_DEVICE, as the generated units set it)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RBDFENCE_DEVICE") is { Length: > 0 } link ? link : null,
     };
 
-    private static readonly Option<bool> ReadOnly = new("--read-only") { Description = "Map the device read-only" };
+    private static readonly Option<bool> ReadOnly = new("--read-only")
+    {
+        Description = "Map the device read-only (default: yes when $RBDFENCE_READ_ONLY is yes)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RBDFENCE_READ_ONLY") == "yes",
+    };
 
     public static RootCommand Build()
     {
@@ -144,6 +150,10 @@ internal static class Commands
             catch (CephException e)
             {
                 return output.Fail(ErrnoExitCode(e.Errno), $"{e.Operation}: {Errno.Describe(e.Errno)}");
+            }
+            catch (System.IO.FileNotFoundException e)
+            {
+                return output.Fail(ExitCodes.Usage, e.Message);
             }
             catch (UnsafeCombinationException e)
             {

@@ -19,6 +19,15 @@ public sealed unsafe class RadosCluster : IDisposable
     /// </summary>
     public static RadosCluster Connect(CephClientOptions options)
     {
+        // librados reports a missing file as ENOENT, which reads like a missing image.
+        foreach ((string? path, string what) in (ReadOnlySpan<(string?, string)>)[(options.Conf, "ceph conf"), (options.Keyring, "keyring")])
+        {
+            if (path is not null && !System.IO.File.Exists(path))
+            {
+                throw new System.IO.FileNotFoundException($"no {what} at {path}", path);
+            }
+        }
+
         rados_t handle;
         fixed (byte* cluster = Utf8.Z("ceph"))
         fixed (byte* name = Utf8.Z("client." + options.Id))

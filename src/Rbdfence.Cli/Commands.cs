@@ -58,7 +58,7 @@ internal static class Commands
 
     private static readonly Option<TimeSpan?> Wait = new("--wait")
     {
-        Description = "Wait for the holder to let go, at most SECONDS (no value: forever)",
+        Description = "Wait for the holder to let go, at most SECONDS (no value or `infinity`: forever)",
         Arity = ArgumentArity.ZeroOrOne,
         CustomParser = ParseWait,
     };
@@ -173,7 +173,7 @@ internal static class Commands
 
     private static async Task<int> Acquire(ParseResult parse, Invocation it, CancellationToken cancel)
     {
-        TimeSpan wait = parse.GetValue(Wait) ?? TimeSpan.Zero;
+        TimeSpan wait = WaitFor(parse);
         AcquireResult result = await it.Volume.AcquireAsync(wait, contended => it.Output.Progress(
             $"{it.Volume.Spec} is held by {contended.Holder}; waiting{(wait == Timeout.InfiniteTimeSpan ? string.Empty : $" up to {wait.TotalSeconds:0}s")}"),
             cancel).ConfigureAwait(false);
@@ -232,6 +232,20 @@ internal static class Commands
     private static Task<int> Break(ParseResult parse, Invocation it, CancellationToken cancel) =>
         Task.FromResult(it.Output.Broken(it.Volume, it.Volume.Break()));
 
+    /// <summary>How long acquire waits: not at all without --wait, forever for a bare --wait.</summary>
+    private static TimeSpan WaitFor(ParseResult parse)
+    {
+        // System.CommandLine does not call the custom parser for an option given without its
+        // optional value, so a bare --wait has to be recognised here, by its missing token.
+        OptionResult? given = parse.GetResult(Wait);
+        if (given is null)
+        {
+            return TimeSpan.Zero;
+        }
+
+        return given.Tokens.Count == 0 ? Timeout.InfiniteTimeSpan : parse.GetValue(Wait) ?? TimeSpan.Zero;
+    }
+
     private static TimeSpan? ParseWait(ArgumentResult result)
     {
         if (result.Tokens.Count == 0)
@@ -240,6 +254,11 @@ internal static class Commands
         }
 
         string text = result.Tokens[0].Value;
+        if (string.Equals(text, "infinity", StringComparison.Ordinal))
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || seconds < 0)
         {
             result.AddError($"--wait takes a number of seconds, not '{text}'");

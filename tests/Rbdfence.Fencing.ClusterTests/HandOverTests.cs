@@ -40,6 +40,28 @@ public sealed class HandOverTests(MultiHostCluster cluster, ITestOutputHelper ou
         Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
     }
 
+    [Theory]
+    [InlineData("--wait")]
+    [InlineData("--wait", "infinity")]
+    public async Task A_wait_without_a_limit_waits_until_the_holder_lets_go(params string[] wait)
+    {
+        // The unit template runs `acquire SPEC --wait` at boot: a bare --wait must wait, not
+        // give up at once with 75.
+        string volume = await cluster.CreateImageAsync("forever");
+        TestHost a = cluster.Host(1), b = cluster.Host(2);
+
+        (await a.RbdfenceAsync("acquire", volume)).EnsureSuccess();
+        await using BackgroundProcess waiter = b.StartRbdfence(["acquire", volume, .. wait, "--json"]);
+        await Task.Delay(3000);
+        Assert.False(waiter.HasExited, "the waiter gave up while the holder still held the lock");
+
+        (await a.RbdfenceAsync("release", volume)).EnsureSuccess();
+        (int code, string stdout, string stderr) = await waiter.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code == 0, $"waiter exited {code}: {stderr}");
+        Assert.Equal("acquired", JsonResult.Parse(stdout).Text("result"));
+        (await b.RbdfenceAsync("release", volume)).EnsureSuccess();
+    }
+
     [Fact]
     public async Task A_waiting_host_holds_the_lock_well_under_a_second_after_the_holder_releases()
     {

@@ -18,12 +18,18 @@ public static class Generator
     public static string TablePath =>
         System.Environment.GetEnvironmentVariable("RBDFENCE_TAB") is { Length: > 0 } path ? path : DefaultTable;
 
+    /// <summary>Where the generator installs itself (scripts/install); what the errors unit runs by default.</summary>
+    public const string InstalledPath = "/usr/lib/systemd/system-generators/rbdfence-generator";
+
     /// <summary>
     /// Writes units for <paramref name="table"/> into <paramref name="dest"/> (the generator's
     /// normal directory; <paramref name="early"/> and <paramref name="late"/> are not used).
+    /// When a line was skipped it also writes <see cref="UnitWriter.ErrorsUnit"/>, which runs
+    /// <paramref name="self"/> <c>--check</c> at boot: the kernel log, where the messages go
+    /// first, is not there in a container, and a failed unit is hard to miss anywhere.
     /// Returns the process exit code: 0, or 1 if the output could not be written.
     /// </summary>
-    public static int Run(string dest, string early, string late, string table, GeneratorLog log)
+    public static int Run(string dest, string early, string late, string table, GeneratorLog log, string self = InstalledPath)
     {
         _ = early;
         _ = late;
@@ -134,8 +140,71 @@ public static class Generator
             }
         }
 
+        if (log.Errors > 0)
+        {
+            result |= AddErrorsUnit(writer, table, self, log);
+        }
+
         log.Debugging($"{table}: {mountPoints.Count} fenced volumes");
         return result;
+    }
+
+    /// <summary>
+    /// <c>rbdfence-generator --check [TABLE]</c>: the same parse, nothing kept. Messages go to
+    /// stderr (the journal, when a unit runs it). Returns 0 if every line is good, 1 if not.
+    /// </summary>
+    public static int Check(string table, TextWriter report)
+    {
+        DirectoryInfo scratch = Directory.CreateTempSubdirectory("rbdfence-check.");
+        try
+        {
+            using GeneratorLog log = GeneratorLog.To(report);
+            int written = Run(scratch.FullName, scratch.FullName, scratch.FullName, table, log, self: string.Empty);
+            if (!File.Exists(table))
+            {
+                log.Error($"{table} does not exist");
+            }
+
+            return written != 0 || log.Errors > 0 ? 1 : 0;
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    private static int AddErrorsUnit(UnitWriter writer, string table, string self, GeneratorLog log)
+    {
+        if (self.Length == 0)
+        {
+            return 0;
+        }
+
+        string text;
+        try
+        {
+            text = writer.ErrorsUnitText(self, Path.GetFullPath(table));
+        }
+        catch (ArgumentException e)
+        {
+            log.Error($"cannot write {UnitWriter.ErrorsUnit}: {e.Message}");
+            return 0;
+        }
+
+        try
+        {
+            if (writer.TryWriteNew(UnitWriter.ErrorsUnit, text))
+            {
+                writer.AddSymlink("remote-fs.target", "wants", UnitWriter.ErrorsUnit);
+            }
+
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error($"cannot write {UnitWriter.ErrorsUnit}: {e.Message}");
+            return 1;
+        }
     }
 
     /// <summary>One volume: the mount unit, the instance's drop-in, then the links. All or nothing.</summary>

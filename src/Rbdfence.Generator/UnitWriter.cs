@@ -26,6 +26,9 @@ public sealed class UnitWriter
 
     public const string Documentation = "file:/usr/share/doc/rbdfence/RBDFENCETAB.md";
 
+    /// <summary>Written when the table has lines that were skipped; see <see cref="ErrorsUnitText"/>.</summary>
+    public const string ErrorsUnit = "rbdfence-tab-errors.service";
+
     /// <summary>The drop-in holding a volume's settings, inside <c>rbdfence@INSTANCE.service.d/</c>.</summary>
     public const string DropInName = "50-volume.conf";
 
@@ -170,6 +173,40 @@ public sealed class UnitWriter
             text.Append("RestartPreventExitStatus=75\n");
         }
 
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The unit that reports a table with skipped lines, once per boot or reload: it re-checks
+    /// the table, logs every bad line to the journal and fails (so <c>systemctl --failed</c>
+    /// and a degraded state show it). Written only when a line was skipped.
+    /// </summary>
+    public string ErrorsUnitText(string checker, string table)
+    {
+        foreach (char c in checker)
+        {
+            // ExecStart= is split at spaces and expands $ and %: a path that needs quoting is refused.
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+'))
+            {
+                throw new ArgumentException($"the generator's own path {TableParser.Printable(checker)} cannot be named in ExecStart=");
+            }
+        }
+
+        var text = new StringBuilder(512);
+        text.Append(Banner).Append('\n')
+            .Append("[Unit]\n")
+            .Append("Description=Lines skipped in the fenced volume table\n")
+            .Append("Documentation=").Append(Documentation).Append('\n')
+            .Append("SourcePath=").Append(Plain(sourcePath)).Append('\n')
+            .Append("DefaultDependencies=no\n")
+            .Append("After=local-fs.target\n")
+            .Append("Before=remote-fs.target shutdown.target\n")
+            .Append("Conflicts=shutdown.target\n")
+            .Append('\n')
+            .Append("[Service]\n")
+            .Append("Type=oneshot\n");
+        Environment(text, "RBDFENCE_TAB", table);
+        text.Append("ExecStart=").Append(checker).Append(" --check\n");
         return text.ToString();
     }
 

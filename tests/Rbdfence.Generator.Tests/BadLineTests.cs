@@ -57,7 +57,7 @@ public class BadLineTests
         Assert.Contains("mount point /mnt/good1 is already used by line 1", messages[2], StringComparison.Ordinal);
         Assert.Contains("volume rbd/good1 is already listed on line 1", messages[9], StringComparison.Ordinal);
         string[] units = Directory.EnumerateFiles(output).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(["mnt-good1.mount", "mnt-good13.mount"], units);
+        Assert.Equal(["mnt-good1.mount", "mnt-good13.mount", "rbdfence-tab-errors.service"], units);
         Assert.True(File.Exists(Path.Join(output, "remote-fs.target.requires", "mnt-good1.mount")));
         Assert.True(File.Exists(Path.Join(output, "remote-fs.target.wants", "mnt-good13.mount")));
         Assert.Empty(Directory.EnumerateFiles(Path.Join(scratch.Path, "early")));

@@ -65,7 +65,8 @@ public class GoldenTests
             else
             {
                 entries[relative] = File.ReadAllText(info.FullName)
-                    .Replace("SourcePath=" + tablePath + "\n", "SourcePath=" + TableInGolden + "\n", StringComparison.Ordinal);
+                    .Replace("SourcePath=" + tablePath + "\n", "SourcePath=" + TableInGolden + "\n", StringComparison.Ordinal)
+                    .Replace("\"RBDFENCE_TAB=" + tablePath + "\"", "\"RBDFENCE_TAB=" + TableInGolden + "\"", StringComparison.Ordinal);
             }
         }
 

@@ -81,7 +81,13 @@ public class InjectionTests
         Assert.Contains(":2: ", outcome.Log, StringComparison.Ordinal);
         Assert.EndsWith(", ignoring\n", outcome.Log, StringComparison.Ordinal);
         Assert.Single(outcome.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(output));
+
+        // Nothing of the line is written: only the unit that reports the table's errors,
+        // which names the table, never the line.
+        string[] entries = Directory.EnumerateFileSystemEntries(output, "*", SearchOption.AllDirectories)
+            .Select(e => Path.GetRelativePath(output, e)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal([UnitWriter.ErrorsUnit, "remote-fs.target.wants", "remote-fs.target.wants/" + UnitWriter.ErrorsUnit], entries);
+        Assert.DoesNotContain("/mnt/x", File.ReadAllText(Path.Join(output, UnitWriter.ErrorsUnit)), StringComparison.Ordinal);
     }
 
     private static (UnitFile Mount, UnitFile DropIn) Generate(string line, string mountPoint, string spec)

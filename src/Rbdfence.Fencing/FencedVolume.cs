@@ -170,20 +170,22 @@ public sealed class FencedVolume : IDisposable
     }
 
     /// <summary>
-    /// Acquires, waiting up to <paramref name="timeout"/> for the holder to let go. A watch on
-    /// the header wakes the wait the moment the holder releases; a bounded backoff re-checks
-    /// anyway, for a holder that dies without a word.
+    /// Acquires, waiting up to <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/>:
+    /// for as long as it takes) for the holder to let go. A watch on the header wakes the wait
+    /// the moment the holder releases; a bounded backoff re-checks anyway, for a holder that
+    /// dies without a word.
     /// </summary>
     public async Task<AcquireResult> AcquireAsync(TimeSpan timeout, Action<AcquireResult>? onContended, CancellationToken cancel)
     {
+        bool forever = timeout == Timeout.InfiniteTimeSpan;
         AcquireResult result = TryAcquire();
-        if (result.Status != AcquireStatus.Contended || timeout <= TimeSpan.Zero)
+        if (result.Status != AcquireStatus.Contended || (timeout <= TimeSpan.Zero && !forever))
         {
             return result;
         }
 
         using HeaderWatch watch = HeaderWatch.Start(_io, HeaderObject);
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long deadline = forever ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         TimeSpan backoff = TimeSpan.FromMilliseconds(200);
         onContended?.Invoke(result);
         bool announce = true;
@@ -205,7 +207,7 @@ public sealed class FencedVolume : IDisposable
                 return result;
             }
 
-            TimeSpan left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            TimeSpan left = forever ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
             if (left <= TimeSpan.Zero)
             {
                 return result;

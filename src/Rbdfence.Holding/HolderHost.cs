@@ -32,6 +32,9 @@ public static class HolderHost
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         // Journal-friendly: one line per message with the <N> priority prefix journald reads.
         builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
+        // The holder says when it is ready and when it lets go; the host's own
+        // "Application started/is shutting down" lines only repeat systemd's.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Services.AddSingleton(volume);
         builder.Services.AddSingleton(dataPath);
         builder.Services.AddSingleton(options);

@@ -259,6 +259,9 @@ public static class TableParser
             {
                 case "nofail":
                     to.NoFail = true;
+                    // Kept in Options=: systemd reads it there and then does not order the
+                    // mount Before=remote-fs.target, which would hold up boot (as in fstab).
+                    to.MountOptions.Add(option);
                     break;
                 case "noauto":
                     to.NoAuto = true;

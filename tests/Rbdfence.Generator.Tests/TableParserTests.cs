@@ -19,7 +19,7 @@ public class TableParserTests
         Assert.Equal("rbd/ns1/vol1", entry.Spec);
         Assert.Equal("/mnt/data", entry.MountPoint);
         Assert.Equal("xfs", entry.FsType);
-        Assert.Equal(["noatime", "ro"], entry.MountOptions);
+        Assert.Equal(["noatime", "ro", "nofail"], entry.MountOptions);
         Assert.True(entry.ReadOnly);
         Assert.True(entry.NoFail);
         Assert.False(entry.NoAuto);

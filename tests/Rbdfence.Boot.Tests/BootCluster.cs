@@ -1,0 +1,113 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Threading.Tasks;
+using Rbdfence.TestCluster;
+using Xunit;
+
+// Containers, namespaces and one cluster are shared: the tests run one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Rbdfence.Boot.Tests;
+
+/// <summary>
+/// What the boot tests share: rbdfence installed into a staging tree (<c>scripts/install
+/// --destdir</c>, the NativeAOT binaries the containers run), a throwaway cluster in a
+/// network namespace of its own, and host namespaces on its bridge for the containers.
+/// </summary>
+public sealed class BootCluster : IAsyncLifetime
+{
+    public const string Collection = "boot-cluster";
+
+    public const int HostCount = 4;
+
+    private readonly string _prefix = "rb" + Random.Shared.Next(0x10000).ToString("x4", CultureInfo.InvariantCulture);
+    private readonly string _subnet = "10.77." + Random.Shared.Next(200, 240).ToString(CultureInfo.InvariantCulture);
+    private CephCluster? _cluster;
+    private bool _namespaces;
+
+    /// <summary>Scratch space: the install tree, each container's /etc/ceph, shared confs.</summary>
+    public string Work { get; } = Directory.CreateTempSubdirectory("rbdfence-boot.").FullName;
+
+    /// <summary>The install tree the containers overlay on /usr.</summary>
+    public string InstallTree => Path.Join(Work, "install");
+
+    /// <summary>Bound read-only into every container, at the same path (confs that are not the cluster's).</summary>
+    public string Shared => Path.Join(Work, "shared");
+
+    public CephCluster Cluster => _cluster ?? throw new InvalidOperationException("the boot cluster is not up");
+
+    public string Prefix => _prefix;
+
+    /// <summary>The network namespace of host <paramref name="i"/> (1-based).</summary>
+    public string HostNamespace(int i) =>
+        i is >= 1 and <= HostCount ? $"{_prefix}-h{i}" : throw new ArgumentOutOfRangeException(nameof(i));
+
+    public async Task InitializeAsync()
+    {
+        if (Environment.UserName != "root")
+        {
+            throw new InvalidOperationException("the boot tests need root (network namespaces, containers, loop devices)");
+        }
+
+        (await RepoScripts.RunAsync("install", ["--destdir", InstallTree], TimeSpan.FromMinutes(10))).EnsureSuccess();
+        Directory.CreateDirectory(Shared);
+
+        (await CephCluster.RunScriptAsync("netns-up", "--prefix", _prefix, "--hosts", HostCount.ToString(CultureInfo.InvariantCulture), "--subnet", _subnet))
+            .EnsureSuccess();
+        _namespaces = true;
+        _cluster = await CephCluster.StartAsync(extraArguments: ["--netns", $"{_prefix}-cluster", "--addr", $"{_subnet}.1"]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+
+        if (_namespaces)
+        {
+            await CephCluster.RunScriptAsync("netns-down", "--prefix", _prefix);
+        }
+
+        Directory.Delete(Work, recursive: true);
+    }
+
+    /// <summary>A table line for <paramref name="volume"/> on this cluster (or <paramref name="conf"/>), fuse backend.</summary>
+    public string TableLine(string volume, string mountPoint, string mountOptions = "defaults", string? conf = null) =>
+        $"{volume} {mountPoint} ext4 {mountOptions} backend=fuse,conf={conf ?? Cluster.ConfPath}\n";
+
+    /// <summary>The volume's service as the generator names it (rbd/a-b → rbdfence@rbd-a\x2db.service).</summary>
+    public static string InstanceOf(string volume) =>
+        $"rbdfence@{volume.Replace("-", "\\x2d", StringComparison.Ordinal).Replace('/', '-')}.service";
+
+    /// <summary>
+    /// A fresh image with an ext4 file system on it (made locally, then imported: nothing
+    /// needs mapping), in advisory mode.
+    /// </summary>
+    public async Task<string> CreateFormattedImageAsync(string prefix)
+    {
+        string name = $"{prefix}-{Guid.NewGuid():N}"[..20];
+        string file = Path.Join(Work, name + ".img");
+        try
+        {
+            using (FileStream stream = File.Create(file))
+            {
+                stream.SetLength(64L << 20);
+            }
+
+            (await Processes.RunAsync("mkfs.ext4", ["-q", "-F", "-L", name[..Math.Min(16, name.Length)], file])).EnsureSuccess();
+            (await Cluster.RunAsync("rbd", ["import", "--no-progress", "--image-feature", "layering", file, "rbd/" + name])).EnsureSuccess();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        return "rbd/" + name;
+    }
+}
+
+[CollectionDefinition(BootCluster.Collection)]
+public sealed class BootCollection : ICollectionFixture<BootCluster>;

@@ -1,0 +1,61 @@
+using System;
+using System.IO;
+using System.Threading.Tasks;
+using Rbdfence.TestCluster;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Rbdfence.Boot.Tests;
+
+/// <summary>What must not break boot: a nofail volume whose cluster is unreachable, and a malformed line.</summary>
+[Collection(BootCluster.Collection)]
+public sealed class BootFailureTests(BootCluster cluster, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task An_unreachable_nofail_volume_and_a_malformed_line_leave_boot_and_the_other_volumes_alone()
+    {
+        // "Unreachable": a monitor address on the container's own loopback where nothing
+        // listens; connecting is refused at once and never leaves the namespace.
+        string unreachable = Path.Join(cluster.Shared, "unreachable.conf");
+        File.WriteAllText(unreachable, $"""
+            [global]
+            mon host = 127.0.0.1:9
+            auth client required = cephx
+            [client]
+            keyring = {cluster.Cluster.KeyringPath}
+
+            """);
+        string good = await cluster.CreateFormattedImageAsync("good");
+        string table =
+            "# good, unreachable (nofail), malformed\n" +
+            cluster.TableLine(good, "/srv/good") +
+            cluster.TableLine("rbd/faraway", "/srv/faraway", "nofail", unreachable) +
+            "rbd/malformed /srv/malformed ext4\n";
+
+        await using BootedHost host = await BootedHost.BootAsync(cluster, 3, table);
+
+        // The good volume mounts, and boot finishes: the default target is reached and the
+        // job queue runs empty although the unreachable volume keeps retrying.
+        await host.WaitUntilActiveAsync("srv-good.mount", TimeSpan.FromSeconds(90), BootCluster.InstanceOf(good));
+        CommandResult running = await host.RunAsync("timeout", "80", "systemctl", "is-system-running", "--wait");
+        output.WriteLine($"is-system-running: {running.StdOut.Trim()}");
+        Assert.False(running.TimedOut || running.ExitCode == 124, "boot did not finish within 80 s");
+        Assert.Equal("degraded", running.StdOut.Trim()); // rbdfence-tab-errors.service failed, on purpose
+        Assert.Equal("active", await host.PropertyAsync("multi-user.target", "ActiveState"));
+        Assert.Equal("active", await host.PropertyAsync("remote-fs.target", "ActiveState"));
+
+        // Boot finished before the unreachable volume's first try even timed out; it keeps
+        // trying, unmounted, and its journal says why (exit 69, unreachable).
+        string faraway = BootCluster.InstanceOf("rbd/faraway");
+        await host.WaitForAsync("exit 69 (unreachable)", TimeSpan.FromSeconds(60),
+            ["sh", "-c", $"journalctl -b -u '{faraway}' | grep -q 'status=69/'"], faraway);
+        Assert.Contains("cannot connect to the cluster", await host.JournalAsync(faraway), StringComparison.Ordinal);
+        Assert.NotEqual("active", await host.PropertyAsync("srv-faraway.mount", "ActiveState"));
+
+        // The malformed line is in the journal, with its line number, and its unit failed.
+        Assert.Equal("failed", await host.PropertyAsync("rbdfence-tab-errors.service", "ActiveState"));
+        string errors = await host.JournalAsync("rbdfence-tab-errors.service");
+        Assert.Contains("/etc/ceph/rbdfencetab:4: ", errors, StringComparison.Ordinal);
+        Assert.Equal("not-found", await host.PropertyAsync("srv-malformed.mount", "LoadState"));
+    }
+}

@@ -6,7 +6,7 @@ RBDFENCE_APT_PACKAGES=(
   ceph-mon ceph-osd ceph-mgr ceph-common rbd-fuse   # the throwaway test cluster
   librbd-dev librados-dev                           # headers the bindings are scraped from
   gcc libc6-dev                                     # the layout tests' independent oracle
-  e2fsprogs fuse util-linux iproute2 kmod          # mkfs, FUSE, loop devices, network namespaces
+  e2fsprogs fuse util-linux iproute2 kmod procps   # mkfs, FUSE, loop devices, network namespaces, pgrep
   systemd systemd-container                         # systemd-analyze, systemd-escape; systemd-nspawn --boot
   clang zlib1g-dev                                  # the NativeAOT toolchain (rbdfence, rbdfence-generator)
 )

@@ -16,11 +16,12 @@ internal static class GeneratorRunner
         return InProcessFromFile(tablePath, output);
     }
 
-    public static Outcome InProcessFromFile(string tablePath, string output)
+    /// <param name="self">The generator's path, as the errors unit runs it (default: where it is installed).</param>
+    public static Outcome InProcessFromFile(string tablePath, string output, string self = Generator.InstalledPath)
     {
         var log = new StringWriter { NewLine = "\n" };
         using GeneratorLog generatorLog = GeneratorLog.To(log);
-        int code = Generator.Run(output, output, output, tablePath, generatorLog);
+        int code = Generator.Run(output, output, output, tablePath, generatorLog, self);
         return new Outcome(code, log.ToString());
     }
 

@@ -18,15 +18,20 @@ public class VerifyTests
     {
         using var scratch = new TempDirectory();
         string unitDirectory = scratch.MakeDirectory("units");
-        GeneratorRunner.Outcome outcome = GeneratorRunner.InProcessFromFile(Path.Join(TestPaths.Golden, "rbdfencetab"), unitDirectory);
-        Assert.Equal(0, outcome.ExitCode);
 
-        // /usr/bin/rbdfence is not installed on a build machine and verify checks that every
-        // Exec*= program is executable: the copies of the templates point at a stub instead.
-        // Nothing else in them changes.
+        // /usr/bin/rbdfence and the generator are not installed on a build machine, and verify
+        // checks that every Exec*= program is executable: the copies of the templates and the
+        // errors unit point at stubs instead. Nothing else in them changes.
         string stub = scratch.Join("rbdfence");
-        File.WriteAllText(stub, "#!/bin/sh\nexit 0\n");
-        File.SetUnixFileMode(stub, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string generatorStub = scratch.Join("rbdfence-generator");
+        foreach (string path in (string[])[stub, generatorStub])
+        {
+            File.WriteAllText(path, "#!/bin/sh\nexit 0\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        GeneratorRunner.Outcome outcome = GeneratorRunner.InProcessFromFile(Path.Join(TestPaths.Golden, "rbdfencetab"), unitDirectory, generatorStub);
+        Assert.Equal(0, outcome.ExitCode);
         foreach (string shipped in ShippedUnits())
         {
             string text = File.ReadAllText(shipped);
@@ -53,6 +58,8 @@ public class VerifyTests
         Assert.Equal(6, units.Count(u => u.EndsWith(".mount", StringComparison.Ordinal)));
         Assert.Equal(6, units.Count(u => u.StartsWith("rbdfence@", StringComparison.Ordinal)));
         units.Add("rbdfence.target");
+        // The golden table has bad lines, so it gets the unit that reports them.
+        units.Add(UnitWriter.ErrorsUnit);
         // The targets the generator hooks mounts into, loaded with our .wants/.requires links.
         units.Add("remote-fs.target");
 

@@ -188,8 +188,7 @@ public sealed class FuseLoopBackend : IMapBackend
         ArgumentNullException.ThrowIfNull(volume);
         string mountDir = MountDirFor(volume);
         string imageFile = Path.Combine(mountDir, volume.Image);
-        LoopDevice? loop = (await ListLoopsAsync(cancellationToken).ConfigureAwait(false))
-            .FirstOrDefault(l => string.Equals(l.BackFile, imageFile, StringComparison.Ordinal));
+        LoopDevice? loop = (await OurLoopsAsync(mountDir, imageFile, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
         return loop is null ? null : new MappedDevice(volume, loop.Device, Name, mountDir, loop.ReadOnly);
     }
 
@@ -205,9 +204,8 @@ public sealed class FuseLoopBackend : IMapBackend
 
         string imageFile = Path.Combine(mountDir, device.Volume.Image);
         _log?.Invoke(MapLogLevel.Information, $"fuse: unmapping {device.DevicePath} ({device.Volume})");
-        foreach (LoopDevice loop in await ListLoopsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (LoopDevice loop in await OurLoopsAsync(mountDir, imageFile, cancellationToken).ConfigureAwait(false))
         {
-            if (string.Equals(loop.BackFile, imageFile, StringComparison.Ordinal))
             {
                 CommandOutput detach = await _runner.RunAsync("losetup", ["-d", loop.Device], _timeout, cancellationToken).ConfigureAwait(false);
                 if (!detach.Succeeded)
@@ -220,7 +218,7 @@ public sealed class FuseLoopBackend : IMapBackend
         // A busy loop device is only marked for autoclear by "losetup -d": it must be gone
         // before the FUSE mount can go.
         var stopwatch = Stopwatch.StartNew();
-        while ((await ListLoopsAsync(cancellationToken).ConfigureAwait(false)).Any(l => string.Equals(l.BackFile, imageFile, StringComparison.Ordinal)))
+        while ((await OurLoopsAsync(mountDir, imageFile, cancellationToken).ConfigureAwait(false)).Count > 0)
         {
             if (stopwatch.Elapsed > TimeSpan.FromSeconds(5))
             {
@@ -252,13 +250,29 @@ public sealed class FuseLoopBackend : IMapBackend
 
         FuseConnections.Abort(mountDir);
         await _runner.RunAsync("umount", ["-l", mountDir], _timeout, cancellationToken).ConfigureAwait(false);
-        foreach (LoopDevice loop in await ListLoopsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (LoopDevice loop in await OurLoopsAsync(mountDir, Path.Combine(mountDir, device.Volume.Image), cancellationToken).ConfigureAwait(false))
         {
-            if (string.Equals(loop.BackFile, Path.Combine(mountDir, device.Volume.Image), StringComparison.Ordinal))
             {
                 await _runner.RunAsync("losetup", ["-d", loop.Device], _timeout, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The loop devices on this volume's rbd-fuse file. None without the mount directory (it
+    /// outlives a dead rbd-fuse until it is unmounted), which saves listing loop devices, a
+    /// process start, on every release of a volume that never used this backend.
+    /// </summary>
+    private async Task<List<LoopDevice>> OurLoopsAsync(string mountDir, string imageFile, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(mountDir))
+        {
+            return [];
+        }
+
+        return (await ListLoopsAsync(cancellationToken).ConfigureAwait(false))
+            .Where(l => string.Equals(l.BackFile, imageFile, StringComparison.Ordinal))
+            .ToList();
     }
 
     private async Task<IReadOnlyList<LoopDevice>> ListLoopsAsync(CancellationToken cancellationToken)

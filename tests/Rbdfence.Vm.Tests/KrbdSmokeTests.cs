@@ -24,7 +24,7 @@ public sealed class KrbdSmokeTests(VmCluster cluster, ITestOutputHelper output)
           echo "$mon name=admin,secret=$key,$2 rbd $1 -" > /sys/bus/rbd/add_single_major || return 1
           for d in /sys/bus/rbd/devices/*; do [ "$(cat $d/name)" = "$1" ] && echo "${d##*/}"; done
         }
-        """;
+        """ + "\n";
 
     [Fact]
     public async Task Exclusive_krbd_map_on_a_refuses_b_and_the_cluster_names_a()

@@ -91,7 +91,7 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
         }
 
         string table = Path.Join(cluster.Work, "a-crash.tab");
-        File.WriteAllText(table, cluster.BootTable + VmCluster.TableLine(Volume, "/mnt/crash", "krbd"));
+        File.WriteAllText(table, VmCluster.TableLine(Volume, "/mnt/crash", "krbd"));
         (await cluster.SignalAsync("kill", "a")).EnsureSuccess();
         await cluster.BootAsync("a", table);
         double? mounted = await cluster.MountedUptimeAsync("a", Mount, TimeSpan.FromSeconds(120));
@@ -180,6 +180,7 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
 
     private async Task BootAssertionsAsync(string volume, string mountPoint, string mount, string backend)
     {
+        await cluster.BootWithTablesAsync();
         string unit = VmCluster.InstanceOf(volume);
         foreach (string line in cluster.Log)
         {
@@ -213,6 +214,7 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
 
     private async Task HandOverAsync(string volume, string mount, int rounds)
     {
+        await cluster.BootWithTablesAsync();
         string unit = VmCluster.InstanceOf(volume);
         Assert.True(await cluster.WaitActiveAsync("a", mount, TimeSpan.FromSeconds(30)), "precondition: a holds the volume\n" + await cluster.DescribeAsync("a", unit));
         var wakeUps = new List<double>();
@@ -276,7 +278,7 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
     private async Task AddVolumeAsync(string guest, string volume, string mountPoint, string backend)
     {
         string line = VmCluster.TableLine(volume, mountPoint, backend).TrimEnd('\n');
-        (await cluster.ExecAsync(guest, $"echo '{line}' >> /etc/ceph/rbdfencetab && systemctl daemon-reload && systemctl start --no-block '{VmCluster.InstanceOf(volume)}'")).EnsureSuccess();
+        (await cluster.ExecAsync(guest, $"echo '{line}' >> /etc/ceph/rbdfencetab && systemctl daemon-reload && systemctl start --no-block '{VmCluster.InstanceOf(volume)}'", 180)).EnsureSuccess();
     }
 
     private static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)

@@ -17,8 +17,8 @@ namespace Rbdfence.Vm.Tests;
 /// use), rbdfence installed into a staging tree (<c>scripts/install --destdir</c>, or
 /// <c>$RBDFENCE_INSTALL_TREE</c>), a throwaway cluster in a network namespace of its own
 /// with <c>osd_client_watch_timeout = 10</c>, and two qemu guests, <c>a</c> and <c>b</c>,
-/// on taps of its bridge. Guest a boots first with the boot volumes in its table (one krbd,
-/// one rbd-nbd, both managed mode), then guest b with the same table.
+/// on taps of its bridge, booted together with an empty volume table. <see
+/// cref="BootWithTablesAsync"/> boots them again with the boot volumes in their tables.
 /// </summary>
 public sealed class VmCluster : IAsyncLifetime
 {
@@ -34,6 +34,7 @@ public sealed class VmCluster : IAsyncLifetime
 
     private readonly List<string> _log = [];
     private bool _up;
+    private bool _bootedWithTables;
 
     public VmCluster()
     {
@@ -83,11 +84,28 @@ public sealed class VmCluster : IAsyncLifetime
         _up = true;
         up.EnsureSuccess();
 
+        await Task.WhenAll(BootAsync("a"), BootAsync("b"));
+    }
+
+    /// <summary>
+    /// Once: powers both guests off and boots them with the boot volumes in their tables
+    /// (one krbd, one rbd-nbd, both managed mode): a first, until its krbd volume is mounted
+    /// (or two minutes passed), then b.
+    /// </summary>
+    public async Task BootWithTablesAsync()
+    {
+        if (_bootedWithTables)
+        {
+            return;
+        }
+
+        _bootedWithTables = true;
         await CreateFormattedImageAsync(BootVolume);
         await CreateFormattedImageAsync(BootNbdVolume);
         string table = Path.Join(Work, "boot.tab");
         File.WriteAllText(table, BootTable);
-
+        (await SignalAsync("kill", "a")).EnsureSuccess();
+        (await SignalAsync("kill", "b")).EnsureSuccess();
         await BootAsync("a", table);
         BootToMounted = await MountedUptimeAsync("a", "mnt-bootk.mount", TimeSpan.FromSeconds(120));
         _log.Add($"guest a: {BootVolume} mounted at {(BootToMounted is { } t ? t.ToString("0.0", CultureInfo.InvariantCulture) + " s of uptime" : "never (within 120 s)")}");

@@ -62,10 +62,15 @@ public sealed class KrbdBackend : IMapBackend
     }
 
     /// <summary>
-    /// How long an unmap refused with EBUSY is tried again: udev probes every new device
-    /// (blkid opens it) for a moment after the map, and a remove in that moment is refused.
+    /// How long an unmap refused with EBUSY is tried again while the device is not mounted:
+    /// udev probes every new device (blkid, ceph-rbdnamer) right after the map, and a remove
+    /// in that moment is refused. Milliseconds on a host; many seconds in an emulated guest
+    /// on a busy machine, hence the generous default.
     /// </summary>
-    public TimeSpan BusyUnmapWait { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan BusyUnmapWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The mount table consulted before waiting out an EBUSY (a mounted device stays busy).</summary>
+    public string MountsFile { get; init; } = "/proc/self/mounts";
 
     /// <summary>Writes a sysfs control file; tests replace it to play the kernel's refusals.</summary>
     internal Action<string, byte[]> ControlWriter { get; init; } = static (path, content) => KrbdSysfs.WriteControl(path, content);
@@ -241,7 +246,7 @@ public sealed class KrbdBackend : IMapBackend
 
                 return;
             }
-            catch (IOException e) when (IsBusy(e) && stopwatch.Elapsed < BusyUnmapWait)
+            catch (IOException e) when (IsBusy(e) && stopwatch.Elapsed < BusyUnmapWait && MountPointOf(device.DevicePath) is null)
             {
                 // Most likely udev (blkid) still probing the new device: it lets go in a moment.
                 refusals++;
@@ -249,11 +254,35 @@ public sealed class KrbdBackend : IMapBackend
             }
             catch (IOException e)
             {
-                string why = IsBusy(e) ? $" (still busy after {stopwatch.Elapsed.TotalSeconds:0.#} s: mounted or open?)" : string.Empty;
+                string? mountPoint = IsBusy(e) ? MountPointOf(device.DevicePath) : null;
+                string why = !IsBusy(e) ? string.Empty
+                    : mountPoint is not null ? $" (it is mounted at {mountPoint})"
+                    : $" (still busy after {stopwatch.Elapsed.TotalSeconds:0.#} s: open by some process?)";
                 throw new MapException(
                     $"the kernel refused to unmap {device.DevicePath} ({device.Volume}): {e.Message}{why}", e);
             }
         }
+    }
+
+    private string? MountPointOf(string devicePath)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines(MountsFile))
+            {
+                string[] fields = line.Split(' ');
+                if (fields.Length > 1 && fields[0] == devicePath)
+                {
+                    return MountTable.Unescape(fields[1]);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unknown: wait it out as if not mounted.
+        }
+
+        return null;
     }
 
     private static bool IsBusy(IOException e) =>

@@ -207,6 +207,31 @@ public sealed class KrbdBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task Unmap_BusyWhileMounted_FailsAtOnce_NamingTheMountPoint()
+    {
+        // A mounted device stays busy: waiting would only delay the error.
+        using var bus = new FakeRbdBus(emulateKernel: false);
+        bus.AddDevice(3, "rbd", null, "vol1", "-");
+        string mounts = Path.Combine(_dir, "mounts");
+        File.WriteAllText(mounts, $"/dev/vda / ext4 rw 0 0\n{Path.Combine(bus.DevRoot, "rbd3")} /mnt/with\\040space ext4 rw 0 0\n");
+        int writes = 0;
+        KrbdBackend backend = new KrbdBackend(bus.Bus, bus.DevRoot, new FakeKernelKeyring())
+        {
+            MountsFile = mounts,
+            ControlWriter = (_, _) =>
+            {
+                writes++;
+                throw new IOException("Device or resource busy", 16);
+            },
+        };
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+
+        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.UnmapAsync(device));
+        Assert.Contains("it is mounted at /mnt/with space", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, writes);
+    }
+
+    [Fact]
     public async Task Unmap_OtherErrors_AreNotRetried()
     {
         using var bus = new FakeRbdBus(emulateKernel: false);

@@ -14,30 +14,33 @@ namespace Rbdfence.Vm.Tests;
 /// Issue 9's acceptance, in managed mode (images with exclusive-lock) on krbd and rbd-nbd,
 /// with rbdfence installed in the guests as an operator installs it and the volumes in their
 /// /etc/ceph/rbdfencetab. Guest a booted first, then b (the fixture); the steps run in order
-/// because they share the guests. These are "vm-pending": scripts/test leaves them out
-/// until the product's managed mode passes them (run them with
-/// <c>--filter Tier=vm-pending</c>).
+/// because they share the guests. The boot steps pass and run in CI (Tier=vm); the others
+/// are "vm-pending": scripts/test leaves them out until the product passes them (run them
+/// with <c>--filter Tier=vm-pending</c>).
 /// </summary>
 [Collection(VmCluster.Collection)]
-[Trait("Tier", "vm-pending")]
 [TestCaseOrderer(StepOrderer.Name, StepOrderer.Assembly)]
 public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output)
 {
     private static readonly TimeSpan TakeOver = TimeSpan.FromSeconds(90);
 
     [Fact]
+    [Trait("Tier", "vm")]
     [Step(1)]
     public Task Boot_krbd_a_holds_and_mounts_b_waits() => BootAssertionsAsync(cluster.BootVolume, "/mnt/bootk", "mnt-bootk.mount", "krbd");
 
     [Fact]
+    [Trait("Tier", "vm")]
     [Step(2)]
     public Task Boot_nbd_a_holds_and_mounts_b_waits() => BootAssertionsAsync(cluster.BootNbdVolume, "/mnt/bootn", "mnt-bootn.mount", "nbd");
 
     [Fact]
+    [Trait("Tier", "vm-pending")]
     [Step(3)]
     public Task Hand_over_krbd_five_rounds() => HandOverAsync(cluster.BootVolume, "mnt-bootk.mount", rounds: 5);
 
     [Fact]
+    [Trait("Tier", "vm-pending")]
     [Step(4)]
     public Task Hand_over_nbd_five_rounds() => HandOverAsync(cluster.BootNbdVolume, "mnt-bootn.mount", rounds: 5);
 
@@ -47,6 +50,7 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
     /// while b, waiting for the same volume, never mounts it.
     /// </summary>
     [Fact]
+    [Trait("Tier", "vm-pending")]
     [Step(5)]
     public async Task Killed_holder_a_holds_and_mounts_again_b_never_mounts()
     {
@@ -79,6 +83,7 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
     /// else took the volume: it must hold and mount again; b never mounts meanwhile.
     /// </summary>
     [Fact]
+    [Trait("Tier", "vm-pending")]
     [Step(6)]
     public async Task Reset_a_boots_holds_and_mounts_again_b_never_mounts()
     {
@@ -108,6 +113,7 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
     /// a had acknowledged and none written after the freeze.
     /// </summary>
     [Fact]
+    [Trait("Tier", "vm-pending")]
     [Step(7)]
     public async Task Frozen_a_is_fenced_by_b_which_mounts_and_a_writes_nothing_after()
     {

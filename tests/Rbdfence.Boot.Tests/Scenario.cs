@@ -31,6 +31,10 @@ internal static class Scenario
     public static async Task<bool> IsActiveAsync(BootedHost host, string unit) =>
         (await host.SystemctlAsync("is-active", "--quiet", unit)).Succeeded;
 
+    /// <summary>True when the kernel has a file system mounted at the mount point on <paramref name="host"/> (whatever systemd thinks).</summary>
+    public static async Task<bool> IsMountedAsync(BootedHost host) =>
+        (await host.RunAsync("findmnt", "--noheadings", MountPoint)).Succeeded;
+
     /// <summary>
     /// The double-writer oracle: <paramref name="writer"/>'s host must have had no record
     /// acknowledged once <paramref name="other"/> had mounted the volume (one kernel, one

@@ -46,7 +46,8 @@ public sealed partial class StopFaultTests(BootCluster cluster, ITestOutputHelpe
             await Task.Delay(observe);
             string journalA = await a.JournalAsync(service);
             output.WriteLine($"A's journal after the kill:\n{journalA}");
-            Assert.Contains("status=74", journalA, StringComparison.Ordinal);
+            Assert.True(journalA.Contains("status=74", StringComparison.Ordinal),
+                "A's rbdfence release did not keep the lock (no exit 74 in its unit's journal) although its file system was still mounted and busy");
             long bMountedAt = await b.MonotonicAsync(Scenario.MountUnit, "ActiveEnterTimestampMonotonic");
             if (bMountedAt != 0)
             {
@@ -128,10 +129,14 @@ public sealed partial class StopFaultTests(BootCluster cluster, ITestOutputHelpe
             long stoppedAt = LockSampler.NowUs();
             CommandResult stop = await a.SystemctlAsync("stop", service);
             output.WriteLine($"systemctl stop: {stop}");
-            Assert.True(await Scenario.IsActiveAsync(a, Scenario.MountUnit), "the busy file system was unmounted after all; the scenario needs it busy");
+            output.WriteLine($"after the stop: {(await a.RunAsync("findmnt", Scenario.MountPoint)).StdOut}\n{(await a.SystemctlAsync("status", "--no-pager", Scenario.MountUnit, service)).StdOut}");
+            output.WriteLine((await a.RunAsync("losetup", "-l")).StdOut);
+            output.WriteLine(await a.JournalAsync(Scenario.MountUnit));
+            Assert.True(await Scenario.IsMountedAsync(a), "the busy file system was unmounted after all; the scenario needs it busy");
             string journalA = await a.JournalAsync(service);
             output.WriteLine($"A's journal after the stop:\n{journalA}");
-            Assert.Contains("status=74", journalA, StringComparison.Ordinal);
+            Assert.True(journalA.Contains("status=74", StringComparison.Ordinal),
+                "A's rbdfence release did not keep the lock (no exit 74 in its unit's journal) although its file system was still mounted and busy");
             Assert.Matches(KeptLine(), journalA);
 
             // B keeps waiting for as long as A's file system is there, past any grace.

@@ -64,8 +64,11 @@ public sealed class Writer
         var writer = new Writer(host, mountPoint, tag);
         File.WriteAllText(Path.Join(host.EtcCeph, "writer.py"), Script);
         File.WriteAllText(writer.AckLog, string.Empty);
+        // Not --working-directory: that would make the unit require the mount, and systemd
+        // would stop the writer before unmounting. An application systemd does not know to
+        // stop first (a login shell, a container's process) is what keeps a mount busy.
         (await host.RunAsync(
-            "systemd-run", "--unit", Unit, "--collect", "--working-directory", mountPoint,
+            "systemd-run", "--unit", Unit, "--collect", "sh", "-c", $"cd '{mountPoint}' && exec \"$@\"", "writer",
             "python3", "/etc/ceph/writer.py", mountPoint + "/records", "/etc/ceph/" + Path.GetFileName(writer.AckLog), tag)).EnsureSuccess();
         return writer;
     }

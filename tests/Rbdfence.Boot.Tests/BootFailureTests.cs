@@ -82,9 +82,13 @@ public sealed class BootFailureTests(BootCluster cluster, ITestOutputHelper outp
             // and boot does not get past remote-fs.target.
             await host.WaitForAsync("two failed attempts (exit 69)", TimeSpan.FromSeconds(60),
                 ["sh", "-c", $"test $(journalctl -b -u '{requiredService}' | grep -c 'status=69/') -ge 2"], requiredService);
+            output.WriteLine((await host.SystemctlAsync("list-jobs", "--no-pager")).StdOut);
+            output.WriteLine(await host.JournalAsync(requiredService, "srv-required.mount", "remote-fs.target"));
             Assert.NotEqual("active", await host.PropertyAsync("srv-required.mount", "ActiveState"));
             Assert.NotEqual("active", await host.PropertyAsync("srv-optional.mount", "ActiveState"));
-            Assert.NotEqual("active", await host.PropertyAsync("remote-fs.target", "ActiveState"));
+            string remoteFs = await host.PropertyAsync("remote-fs.target", "ActiveState");
+            Assert.True(remoteFs == "inactive" && (await host.SystemctlAsync("list-jobs", "--no-legend", "remote-fs.target")).StdOut.Contains("remote-fs.target", StringComparison.Ordinal),
+                $"boot did not wait for the volume: remote-fs.target is {remoteFs}, with no start job waiting (the volume's first failed attempt failed it)");
             Assert.Equal("starting", (await host.SystemctlAsync("is-system-running")).StdOut.Trim());
             Assert.Contains("cannot connect to the cluster", await host.JournalAsync(requiredService), StringComparison.Ordinal);
 

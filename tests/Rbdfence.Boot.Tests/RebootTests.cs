@@ -50,10 +50,17 @@ public sealed partial class RebootTests(BootCluster cluster, ITestOutputHelper o
 
             TimeSpan limit = Scenario.StaleAfter + BootSlack;
             await a.WaitUntilActiveAsync(Scenario.MountUnit, limit, service);
-            double takeover = (await a.MonotonicAsync(Scenario.MountUnit, "ActiveEnterTimestampMonotonic") - cutAt) / 1e6;
-            output.WriteLine($"{(sameBootId ? "same" : "new")} boot id: mounted again {takeover:0.0} s after the power cut " +
+            long mountedAt = await a.MonotonicAsync(Scenario.MountUnit, "ActiveEnterTimestampMonotonic");
+            double takeover = (mountedAt - cutAt) / 1e6;
+            double afterStart = (mountedAt - await a.MonotonicAsync(service, "InactiveExitTimestampMonotonic")) / 1e6;
+            output.WriteLine($"{(sameBootId ? "same" : "new")} boot id: mounted again {takeover:0.0} s after the power cut, {afterStart:0.0} s after its volume's unit started " +
                 $"(watch timeout {BootCluster.WatchTimeout.TotalSeconds:0} s, grace {Scenario.Grace} s)");
             output.WriteLine(await a.JournalAsync(service));
+
+            // It took its lock back within the watch timeout and the grace (plus mapping and
+            // mounting), never waiting on itself as on a live peer.
+            Assert.True(afterStart <= Scenario.StaleAfter.TotalSeconds + 10,
+                $"the rebooted host mounted {afterStart:0.0} s after its volume's unit started: it waited on its own earlier life");
 
             // Its new life holds the lock (a new cookie); only this host ever held it meanwhile.
             Locker after = Assert.Single(await LockSampler.LockersAsync(cluster, volume));

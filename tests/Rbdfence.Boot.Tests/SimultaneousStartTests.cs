@@ -80,7 +80,9 @@ public sealed class SimultaneousStartTests(BootCluster cluster, ITestOutputHelpe
             output.WriteLine($"{StartRounds} rounds of simultaneous starts in {roundTimes.Sum():0} s (a round {roundTimes.Average():0.00} s on average): " +
                 $"{a.HostName} won {wins[a.HostName]}, {b.HostName} won {wins[b.HostName]}; " +
                 $"start skew between the two units: median {skews[skews.Count / 2]:0.0} ms, max {skews[^1]:0.0} ms");
-            Assert.True(skews[skews.Count / 2] < 100, $"the barrier did not start the two units together (median skew {skews[skews.Count / 2]:0.0} ms)");
+            // What must overlap is the two acquires trying the lock: each takes 250-600 ms here to
+            // start and connect, so units started within a quarter second race for real.
+            Assert.True(skews[skews.Count / 2] < 250, $"the barrier did not start the two units together (median skew {skews[skews.Count / 2]:0.0} ms)");
         }
         finally
         {
@@ -118,12 +120,13 @@ public sealed class SimultaneousStartTests(BootCluster cluster, ITestOutputHelpe
     /// </summary>
     private const string RaceScript = """
         barrier=$1 ready=$2 service=$3
-        cursor=$(journalctl -u "$service" -n 0 --show-cursor | sed -n 's/^-- cursor: //p')
+        # The journal's end (of all units: a unit with no entries yet has no cursor).
+        cursor=$(journalctl -n 0 --show-cursor | sed -n 's/^-- cursor: //p')
         touch "$ready"
         read x < "$barrier"
         systemctl start --no-block srv-data.mount
-        i=0
-        while [ $i -lt 1200 ]; do
+        deadline=$(($(date +%s) + 45))
+        while [ "$(date +%s)" -lt $deadline ]; do
           if systemctl is-active --quiet srv-data.mount; then
             result=mounted; break
           fi
@@ -131,7 +134,7 @@ public sealed class SimultaneousStartTests(BootCluster cluster, ITestOutputHelpe
              journalctl -u "$service" --after-cursor="$cursor" -o cat | grep -q waiting; then
             result=waiting; break
           fi
-          i=$((i + 1)); sleep 0.05
+          sleep 0.05
         done
         echo "${result:-timeout} $(systemctl show -P InactiveExitTimestampMonotonic "$service")"
         """;

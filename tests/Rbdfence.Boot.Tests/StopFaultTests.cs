@@ -192,6 +192,6 @@ public sealed partial class StopFaultTests(BootCluster cluster, ITestOutputHelpe
     private static partial Regex Address();
 
     // rbdfence release's one line when it keeps the lock: it names the reason (still mapped, mounted, in use).
-    [GeneratedRegex(@"rbdfence.*(kept|keep|keeps).*lock|lock.*(kept|keep)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(keep|kept)[^\n]*lock|lock[^\n]*(kept|keep|not released)", RegexOptions.IgnoreCase)]
     private static partial Regex KeptLine();
 }

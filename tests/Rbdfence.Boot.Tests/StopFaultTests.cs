@@ -152,7 +152,11 @@ public sealed partial class StopFaultTests(BootCluster cluster, ITestOutputHelpe
                 await Task.Delay(500);
             }
 
-            Assert.Contains(":" + a.HostName, string.Join(' ', (await LockSampler.LockersAsync(cluster, volume)).Select(l => l.Cookie)), StringComparison.Ordinal);
+            long? bLockedAt = ceph.Samples.Where(s => s.Lockers.Any(l => l.Host == b.HostName)).Select(s => (long?)s.AtUs).FirstOrDefault();
+            Assert.True(bLockedAt is null,
+                $"B fenced A and took the lock {(bLockedAt - stoppedAt) / 1e6:0.0} s after A's stop, while A's file system was still mounted (busy) " +
+                $"and its unit said the lock was kept; blocklist:\n{await cluster.BlocklistAsync()}");
+            Assert.Equal(a.HostName, Assert.Single(await LockSampler.LockersAsync(cluster, volume)).Host);
             Assert.Equal("start-pre", await b.PropertyAsync(service, "SubState"));
 
             // The application ends; A's unit is started and stopped again: A's volume comes

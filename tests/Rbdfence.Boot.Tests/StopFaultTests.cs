@@ -94,7 +94,8 @@ public sealed partial class StopFaultTests(BootCluster cluster, ITestOutputHelpe
                 $"A's unit {await a.PropertyAsync(service, "ActiveState")}/{await a.PropertyAsync(service, "SubState")}, status: {await a.PropertyAsync(service, "StatusText")}");
             if (!recovered && !await Scenario.IsActiveAsync(b, Scenario.MountUnit))
             {
-                Assert.Fail($"45 s after the busy writer ended, A has not recovered and B has not mounted; A's journal:\n{await a.JournalAsync(service, Scenario.MountUnit)}");
+                Assert.Fail($"45 s after the busy writer ended, A has not recovered and B has not mounted; A's journal:\n{await a.JournalAsync(service, Scenario.MountUnit)}\n" +
+                    $"B's journal:\n{await b.JournalAsync(service, Scenario.MountUnit)}");
             }
 
             // A hands over cleanly; B mounts and finds every record A's writer was told was safe.

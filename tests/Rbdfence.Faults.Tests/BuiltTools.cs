@@ -10,6 +10,8 @@ internal static class BuiltTools
 
     public static readonly string Writer = Find("tests/Rbdfence.Faults.Writer", "Rbdfence.Faults.Writer.dll");
 
+    public static readonly string Sampler = Find("tests/Rbdfence.Faults.Sampler", "Rbdfence.Faults.Sampler.dll");
+
     private static string Find(string project, string dll)
     {
         // <repo>/tests/<this>/bin/<Configuration>/<tfm>/

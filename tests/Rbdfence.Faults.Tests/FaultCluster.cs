@@ -111,7 +111,7 @@ public sealed class FaultCluster : IAsyncLifetime
 
     /// <summary><c>scripts/ceph-cluster restart-osd|restart-mon --down S</c> on this cluster.</summary>
     public async Task RestartAsync(string daemon, double downSeconds) =>
-        (await CephCluster.RunScriptAsync($"restart-{daemon}", "--dir", Cluster.Dir, "--down", downSeconds.ToString(CultureInfo.InvariantCulture)))
+        (await Processes.RunAsync(CephCluster.Script, [$"restart-{daemon}", "--dir", Cluster.Dir, "--down", downSeconds.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(150)))
             .EnsureSuccess();
 }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
@@ -10,10 +11,11 @@ using Rbdfence.TestCluster;
 namespace Rbdfence.Faults.Tests;
 
 /// <summary>
-/// Samples, every <see cref="Period"/> (or as fast as the commands return), what Ceph
-/// says about one volume, from inside the cluster's namespace: <c>rbd lock ls</c>,
-/// <c>rbd status</c> (the header's watchers) and <c>ceph osd blocklist ls</c>; and, from
-/// /proc, which host namespaces run an rbd-fuse serving the image (the data path).
+/// Samples what Ceph says about one volume, from inside the cluster's namespace: every
+/// <see cref="Period"/> the header's lockers and watchers (what <c>rbd lock ls</c> and
+/// <c>rbd status</c> show, read by one long-lived read-only client, Rbdfence.Faults.Sampler),
+/// and as often as the Python CLI allows <c>ceph osd blocklist ls</c>; and, from /proc,
+/// which host namespaces run an rbd-fuse serving the image (the data path).
 /// <para>
 /// A double hold at a sample is defined as:
 /// (a) two or more lockers on the image; or
@@ -84,24 +86,37 @@ public sealed class Sampler : IAsyncDisposable
     private async Task LoopAsync()
     {
         Task blocklists = Task.Run(BlocklistLoopAsync);
-        while (!_stop.IsCancellationRequested)
+        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        string pool = _volume[.._volume.IndexOf('/', StringComparison.Ordinal)];
+        foreach (string a in (string[])["netns", "exec", _cluster.NetworkNamespace!, "dotnet", BuiltTools.Sampler, _cluster.ConfPath, pool, _image,
+            ((int)Period.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)])
         {
-            var clock = Stopwatch.StartNew();
-            DateTime at = DateTime.UtcNow;
-            Task<CommandResult> locks = _cluster.RbdAsync("lock", "ls", "--format", "json", _volume);
-            Task<CommandResult> status = _cluster.RbdAsync("status", "--format", "json", _volume);
-            List<(int Pid, string NetNs, string CommandLine)> fuse = Local.RbdFuseOf(_image);
-            await Task.WhenAll(locks, status);
-            Sample sample = Parse(at, await locks, await status, fuse);
-            lock (_samples)
-            {
-                _samples.Add(sample);
-            }
+            psi.ArgumentList.Add(a);
+        }
 
-            if (!await PauseAsync(clock))
+        psi.Environment["CEPH_CONF"] = _cluster.ConfPath;
+        psi.Environment["CEPH_KEYRING"] = _cluster.KeyringPath;
+        psi.Environment.Remove("CEPH_ARGS");
+        using Process sampler = Process.Start(psi)!;
+        try
+        {
+            while (await sampler.StandardOutput.ReadLineAsync(_stop.Token) is { } line)
             {
-                break;
+                List<(int Pid, string NetNs, string CommandLine)> fuse = Local.RbdFuseOf(_image);
+                lock (_samples)
+                {
+                    _samples.Add(Parse(line, fuse));
+                }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped
+        }
+        finally
+        {
+            sampler.Kill();
+            await sampler.WaitForExitAsync();
         }
 
         await blocklists;
@@ -150,24 +165,25 @@ public sealed class Sampler : IAsyncDisposable
         return true;
     }
 
-    private Sample Parse(DateTime at, CommandResult locks, CommandResult status, List<(int Pid, string NetNs, string CommandLine)> fuse)
+    private Sample Parse(string line, List<(int Pid, string NetNs, string CommandLine)> fuse)
     {
-        // A sample with a failed command (an OSD or mon restarting) says nothing; it is counted.
-        if (!locks.Succeeded || !status.Succeeded)
+        JsonElement sample = JsonDocument.Parse(line).RootElement;
+        DateTime at = DateTimeOffset.FromUnixTimeMilliseconds(sample.GetProperty("at").GetInt64()).UtcDateTime;
+        // A sample Ceph did not answer (an OSD or mon restarting) says nothing; it is counted.
+        if (!sample.GetProperty("ok").GetBoolean())
         {
             return new Sample(at, null, [], [], []);
         }
 
         var lockers = new List<string>();
         var lockerNames = new List<string>();
-        foreach (JsonElement l in JsonDocument.Parse(locks.StdOut).RootElement.EnumerateArray())
+        foreach (JsonElement l in sample.GetProperty("lockers").EnumerateArray())
         {
             lockers.Add(Normalize(l.GetProperty("address").GetString()!));
             lockerNames.Add(l.GetProperty("locker").GetString() + " " + l.GetProperty("id").GetString());
         }
 
-        var watchers = JsonDocument.Parse(status.StdOut).RootElement.GetProperty("watchers").EnumerateArray()
-            .Select(w => Normalize(w.GetProperty("address").GetString()!)).ToList();
+        var watchers = sample.GetProperty("watchers").EnumerateArray().Select(w => Normalize(w.GetString()!)).ToList();
         var mappings = fuse.Where(f => _namespaceById.ContainsKey(f.NetNs)).Select(f => (f.Pid, _namespaceById[f.NetNs])).ToList();
         return new Sample(at, lockerNames, lockers, watchers, mappings);
     }

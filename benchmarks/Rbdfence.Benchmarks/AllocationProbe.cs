@@ -42,7 +42,7 @@ internal static class AllocationProbe
         }
 
         using IoContext io = cluster.OpenPool(spec.Pool, spec.Namespace);
-        var guard = new HolderGuard(new HeaderLock(io, volume.HeaderObject), volume.Cookie);
+        var guard = new HolderGuard(new HeaderLock(io, volume.HeaderObject), volume.CurrentLease!);
         for (int i = 0; i < 2000; i++)
         {
             guard.Check();

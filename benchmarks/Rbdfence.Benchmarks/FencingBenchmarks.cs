@@ -109,7 +109,7 @@ public unsafe class FencingBenchmarks
         }
 
         _guardIo = _cluster!.OpenPool(_spec.Pool, _spec.Namespace);
-        _guard = new HolderGuard(new HeaderLock(_guardIo, _volume.HeaderObject), _volume.Cookie);
+        _guard = new HolderGuard(new HeaderLock(_guardIo, _volume.HeaderObject), _volume.CurrentLease!);
         if (_guard.Check() != GuardVerdict.Held)
         {
             throw new InvalidOperationException("the holder check does not see its own lock");

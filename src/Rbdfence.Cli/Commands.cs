@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Diagnostics;
@@ -93,7 +94,8 @@ internal static class Commands
         var root = new RootCommand(
             "rbdfence: mount a Ceph RBD volume read-write only while this host holds its exclusive lock.\n" +
             "Exit codes: 0 ok, 1 failure, 64 usage, 65 unsafe combination refused, 66 no such volume,\n" +
-            "69 cluster unreachable, 75 held by a live peer (try again later), 77 permission denied, 78 fenced.");
+            "69 cluster unreachable, 74 lock kept (the device is still mapped here), 75 held by a live peer (try again later),\n" +
+            "77 permission denied, 78 fenced.");
 
         root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait));
         root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", Release, Mode, KubeletCookie));
@@ -177,6 +179,7 @@ internal static class Commands
         AcquireResult result = await it.Volume.AcquireAsync(wait, contended => it.Output.Progress(
             $"{it.Volume.Spec} is held by {contended.Holder}; waiting{(wait == Timeout.InfiniteTimeSpan ? string.Empty : $" up to {wait.TotalSeconds:0}s")}"),
             cancel).ConfigureAwait(false);
+        it.Volume.SaveLease();
         return it.Output.Acquired(it.Volume, result);
     }
 
@@ -194,13 +197,22 @@ internal static class Commands
     private static async Task<int> Map(ParseResult parse, Invocation it, CancellationToken cancel)
     {
         MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), parse.GetValue(ReadOnly));
-        AcquireResult held = it.Volume.TryAcquire();
+        // As acquire without --wait: a silent holder is still observed for its grace period.
+        AcquireResult held = await it.Volume.AcquireAsync(TimeSpan.Zero, null, cancel).ConfigureAwait(false);
         if (!held.Holds)
         {
             return it.Output.Acquired(it.Volume, held);
         }
 
+        it.Volume.SaveLease();
+        List<string> before = it.Volume.WatchKeys();
         string device = await dataPath.AttachAsync(cancel).ConfigureAwait(false);
+        if (it.Volume.ProveHeld(before, TimeSpan.FromSeconds(3)) is null)
+        {
+            await dataPath.DetachAsync(cancel).ConfigureAwait(false);
+            return it.Output.Fail(ExitCodes.Contended, $"{it.Volume.Spec}: the lock is not this host's after mapping; a peer took it; unmapped again");
+        }
+
         if (parse.GetValue(DeviceLink) is { } link)
         {
             System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(link))!);
@@ -223,8 +235,19 @@ internal static class Commands
         return it.Output.Unmapped(it.Volume, device);
     }
 
-    private static Task<int> Release(ParseResult parse, Invocation it, CancellationToken cancel) =>
-        Task.FromResult(it.Output.Released(it.Volume, it.Volume.Release()));
+    /// <summary>
+    /// Never lets go while this host can still write the image: anything still serving it
+    /// (a device of any backend, its process) keeps the lock, loudly, with exit 74.
+    /// </summary>
+    private static async Task<int> Release(ParseResult parse, Invocation it, CancellationToken cancel)
+    {
+        if (await MappedDataPath.FindAnyAsync(it.Volume.Spec, cancel).ConfigureAwait(false) is { } still)
+        {
+            return it.Output.Kept(it.Volume, still);
+        }
+
+        return it.Output.Released(it.Volume, it.Volume.Release(retryFor: TimeSpan.FromSeconds(20)));
+    }
 
     private static Task<int> Status(ParseResult parse, Invocation it, CancellationToken cancel) =>
         Task.FromResult(it.Output.Status(it.Volume.Status()));

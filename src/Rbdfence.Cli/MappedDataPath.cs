@@ -42,10 +42,60 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
 
     public async Task<string> AttachAsync(CancellationToken cancel)
     {
-        // A device left by an earlier holder of this boot (a crash) is reused, not doubled.
-        _device = await backend.FindMappedAsync(request.Volume, cancel).ConfigureAwait(false)
-            ?? await backend.MapAsync(request, cancel).ConfigureAwait(false);
+        // A device left by an earlier holder (a crash) is never reused: its data path may be
+        // dead (a killed rbd-fuse) or fenced. It is taken away first; if it cannot be (still
+        // mounted), the start fails and systemd retries, the lock kept meanwhile.
+        if (await backend.FindMappedAsync(request.Volume, cancel).ConfigureAwait(false) is { } leftover)
+        {
+            try
+            {
+                await backend.UnmapAsync(leftover, cancel).ConfigureAwait(false);
+            }
+            catch (MapException e)
+            {
+                throw new MapException($"{leftover.DevicePath}, left mapped by an earlier holder of {request.Volume}, cannot be unmapped: {e.Message}", e);
+            }
+        }
+
+        _device = await backend.MapAsync(request, cancel).ConfigureAwait(false);
         return _device.DevicePath;
+    }
+
+    public async Task KillAsync(CancellationToken cancel)
+    {
+        if (_device is not null)
+        {
+            await MountTable.DetachMountsOfAsync(_device.DevicePath, cancel).ConfigureAwait(false);
+            await backend.ForceUnmapAsync(_device, cancel).ConfigureAwait(false);
+            _device = null;
+        }
+    }
+
+    /// <summary>
+    /// What still serves <paramref name="spec"/> on this host, through any backend (a krbd
+    /// device, an rbd-nbd or rbd-fuse process, a loop device on rbd-fuse's file), or null when
+    /// nothing does: the proof that this host can no longer write the image.
+    /// </summary>
+    public static async Task<string?> FindAnyAsync(VolumeSpec spec, CancellationToken cancel)
+    {
+        var volume = new VolumeRef(spec.Pool, spec.Namespace, spec.Image);
+        if (await new KrbdBackend().FindMappedAsync(volume, cancel).ConfigureAwait(false) is { } krbd)
+        {
+            return $"{krbd.DevicePath} (krbd)";
+        }
+
+        if (NbdBackend.ServingProcesses(volume) is [var nbd, ..])
+        {
+            return $"rbd-nbd (pid {nbd})";
+        }
+
+        var fuse = new FuseLoopBackend();
+        if (await fuse.FindMappedAsync(volume, cancel).ConfigureAwait(false) is { } loop)
+        {
+            return $"{loop.DevicePath} (rbd-fuse + loop)";
+        }
+
+        return fuse.ServingProcesses(volume) is [var pid, ..] ? $"rbd-fuse (pid {pid})" : null;
     }
 
     /// <summary>Unmaps whatever device of this volume the backend finds; null when there was none.</summary>

@@ -71,7 +71,7 @@ internal sealed class Output(bool json)
                 Console.WriteLine($"{volume.Spec}: no live peer owns the managed lock; the exclusive map takes it");
                 break;
             default:
-                Console.Error.WriteLine($"rbdfence: {volume.Spec} is held by {result.Holder}; try again later or use --wait");
+                Console.Error.WriteLine($"rbdfence: {volume.Spec} is held by {result.Holder}{(result.Reason is { } why ? $" ({why})" : string.Empty)}; try again later or use --wait");
                 break;
         }
 
@@ -95,6 +95,26 @@ internal sealed class Output(bool json)
         }
 
         return ExitCodes.Ok;
+    }
+
+    public int Kept(FencedVolume volume, string still)
+    {
+        string line = $"{volume.Spec}: not releasing the lock: {still} still serves it on this host, which could still write; " +
+            $"the lock stays with this host until that is gone (unmount and unmap it, then run 'rbdfence release {volume.Spec}')";
+        if (json)
+        {
+            Write(w =>
+            {
+                w.WriteString("result", "kept");
+                w.WriteNumber("at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                w.WriteString("volume", volume.Spec.ToString());
+                w.WriteString("still", still);
+            });
+        }
+
+        // Emergency priority for the journal: a volume that cannot be handed over.
+        Console.Error.WriteLine($"<2>rbdfence: {line}");
+        return ExitCodes.LockKept;
     }
 
     public int Mapped(FencedVolume volume, string device)
@@ -212,9 +232,20 @@ internal sealed class Output(bool json)
         w.WriteString("locker", h.Client);
         w.WriteString("cookie", h.Cookie);
         w.WriteString("address", h.Address);
-        if (h.Identity.Since is { } since)
+        if (h.Since is { } since)
         {
             w.WriteString("since", since);
+        }
+
+        if (h.Record is { } record)
+        {
+            w.WriteStartArray("clients");
+            foreach (string client in record.Clients)
+            {
+                w.WriteStringValue(client);
+            }
+
+            w.WriteEndArray();
         }
 
         w.WriteBoolean("live", h.Live);

@@ -19,5 +19,8 @@ public enum AcquireStatus
 /// <summary>The outcome of an acquire, with the holder it was contended by and any host it fenced.</summary>
 public sealed record AcquireResult(AcquireStatus Status, LockMode Mode, Holder? Holder, string? Fenced)
 {
+    /// <summary>Why the holder counts as live or not yet stale, for the contended message.</summary>
+    public string? Reason { get; init; }
+
     public bool Holds => Status is AcquireStatus.Acquired or AcquireStatus.AlreadyHeld or AcquireStatus.Free;
 }

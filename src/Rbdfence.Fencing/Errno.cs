@@ -5,6 +5,7 @@ public static class Errno
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
+    public const int EINTR = 4;
     public const int EIO = 5;
     public const int EAGAIN = 11;
     public const int EACCES = 13;
@@ -14,6 +15,7 @@ public static class Errno
     public const int EROFS = 30;
     public const int ERANGE = 34;
     public const int ENOTSUP = 95;
+    public const int ENOTCONN = 107;
     public const int ESHUTDOWN = 108;
     public const int ETIMEDOUT = 110;
     public const int ECONNREFUSED = 111;

@@ -23,6 +23,12 @@ public static class ExitCodes
     /// <summary>The cluster can't be reached (bounded connect timeout).</summary>
     public const int Unreachable = 69;
 
+    /// <summary>
+    /// Release refused: the device is still mapped (or its process alive) on this host, so
+    /// this host can still write the image; the lock stays until it is provably gone.
+    /// </summary>
+    public const int LockKept = 74;
+
     /// <summary>Held by a live peer: try again later (also: --wait timed out).</summary>
     public const int Contended = 75;
 

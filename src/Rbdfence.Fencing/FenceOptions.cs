@@ -17,6 +17,9 @@ public sealed record FenceOptions
     /// <summary>How long a fenced host stays blocklisted.</summary>
     public TimeSpan BlocklistExpiry { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>Where this host keeps its leases (<see cref="Lease"/>): local, gone after a reboot.</summary>
+    public string StateDirectory { get; init; } = Lease.StateDirectory;
+
     /// <summary>Write the Kubernetes in-tree plugin's cookie (<c>kubelet_lock_magic_&lt;host&gt;</c>), for mixed fleets.</summary>
     public bool KubeletCookie { get; init; }
 }

@@ -11,19 +11,25 @@ namespace Rbdfence.Fencing;
 
 /// <summary>
 /// One volume's lock, seen from one host: acquire (fencing a stale holder first), wait,
-/// release, status and the operator's break. See FENCING.md "Lock semantics".
+/// release, status and the operator's break. Every "who holds it, is it us, is it live"
+/// question is answered by <see cref="LockDecision.Decide"/>; this class observes and acts.
+/// See docs/DESIGN.md.
 /// </summary>
 public sealed class FencedVolume : IDisposable
 {
+    private static readonly TimeSpan NotifyTimeout = TimeSpan.FromSeconds(1);
+
     private readonly IoContext _io;
     private readonly RbdImage _image;
     private readonly HeaderLock _lock;
+    private readonly ImageMetadata _metadata;
     private readonly LockerList _lockers = new();
     private readonly byte[] _cookieZ;
     private readonly byte[] _headerZ;
     private readonly string _ownAddress;
+    private readonly string _ownClient;
+    private readonly string _leasePath;
     private readonly AcquireResult _acquired;
-    private readonly AcquireResult _alreadyHeld;
 
     // True while this very client holds the lock it took: release is then one unlock, with
     // no listing (the acquire/release cycle allocates nothing).
@@ -35,8 +41,8 @@ public sealed class FencedVolume : IDisposable
     private HeaderWatch? _waiterWatch;
     private long _notifiesSeen = -1;
 
-    // When each silent holder (client + cookie) was first seen without a watch: the grace
-    // period runs from there, across the retries of one wait.
+    // When each silent locker (client + cookie) was first seen without a watch by this
+    // process: its grace period runs from there, across the retries of one acquire.
     private readonly Dictionary<string, long> _silentSince = new(StringComparer.Ordinal);
 
     private FencedVolume(RadosCluster cluster, IoContext io, RbdImage image, VolumeSpec spec, HostIdentity host, FenceOptions options, LockMode mode)
@@ -49,15 +55,15 @@ public sealed class FencedVolume : IDisposable
         Options = options;
         Mode = mode;
         _lock = new HeaderLock(io, "rbd_header." + image.Id);
+        _metadata = new ImageMetadata(io, _lock.HeaderObject);
         Cookie = options.KubeletCookie ? HolderCookie.Kubelet(host.HostName).ToString() : HolderCookie.For(host, DateTimeOffset.UtcNow).ToString();
         _cookieZ = Utf8.Z(Cookie);
         _headerZ = Utf8.Z(_lock.HeaderObject);
         _ownAddress = cluster.Address;
+        _ownClient = "client." + cluster.InstanceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _leasePath = Lease.PathFor(options.StateDirectory, spec);
         _acquired = new AcquireResult(AcquireStatus.Acquired, mode, null, null);
-        _alreadyHeld = new AcquireResult(AcquireStatus.AlreadyHeld, mode, null, null);
     }
-
-    private static readonly TimeSpan NotifyTimeout = TimeSpan.FromSeconds(1);
 
     public RadosCluster Cluster { get; }
 
@@ -74,6 +80,9 @@ public sealed class FencedVolume : IDisposable
     public string Cookie { get; }
 
     public string HeaderObject => _lock.HeaderObject;
+
+    /// <summary>This host's lease file of the volume.</summary>
+    public string LeasePath => _leasePath;
 
     /// <summary>When the last <see cref="Release"/> let go of the lock, before it woke the waiters.</summary>
     public DateTimeOffset? ReleasedAt { get; private set; }
@@ -117,12 +126,13 @@ public sealed class FencedVolume : IDisposable
     }
 
     /// <summary>
-    /// One attempt: take the lock if free, fence a holder that is stale (no watch for longer
-    /// than the grace period, or this host's earlier boot) and take it, else report the holder.
+    /// One attempt: take the lock if free, fence a holder that is stale (see
+    /// <see cref="LockDecision"/>) and take it, else report the holder.
     /// </summary>
     public AcquireResult TryAcquire()
     {
         string? fenced = null;
+        LockDecision? last = null;
         for (int attempt = 0; attempt < 3; attempt++)
         {
             if (Mode == LockMode.Advisory)
@@ -131,7 +141,7 @@ public sealed class FencedVolume : IDisposable
                 if (rc == 0 || rc == -Errno.EEXIST)
                 {
                     _heldByThisClient = true;
-                    AcquireResult done = rc == 0 ? _acquired : _alreadyHeld;
+                    AcquireResult done = rc == 0 ? _acquired : new AcquireResult(AcquireStatus.AlreadyHeld, Mode, null, null);
                     return fenced is null ? done : done with { Fenced = fenced };
                 }
 
@@ -141,51 +151,48 @@ public sealed class FencedVolume : IDisposable
                 }
             }
 
-            List<Holder> holders = ReadHolders();
-            if (holders.Count == 0)
+            last = Decide();
+            switch (last.Verdict)
             {
-                if (Mode == LockMode.Managed)
-                {
+                case LockVerdict.Free when Mode == LockMode.Managed:
                     return new AcquireResult(AcquireStatus.Free, Mode, null, fenced);
-                }
-
-                continue; // released between our lock and our look: try again
+                case LockVerdict.Free:
+                    continue; // released between our lock and our look: try again
+                case LockVerdict.Ours:
+                    return new AcquireResult(AcquireStatus.AlreadyHeld, Mode, last.Holder, fenced);
+                case LockVerdict.Live:
+                case LockVerdict.Silent:
+                    return new AcquireResult(AcquireStatus.Contended, Mode, last.Holder, fenced) { Reason = last.Reason };
+                default:
+                    fenced = FenceAndBreak(last);
+                    break;
             }
-
-            Holder holder = holders[0];
-            if (holder.Identity.IsCurrentBootOf(Host) && Mode == LockMode.Advisory)
-            {
-                return new AcquireResult(AcquireStatus.AlreadyHeld, Mode, holder, fenced);
-            }
-
-            if (!IsStale(holder))
-            {
-                return new AcquireResult(AcquireStatus.Contended, Mode, holder, fenced);
-            }
-
-            fenced = FenceAndBreak(holder);
         }
 
-        return new AcquireResult(AcquireStatus.Contended, Mode, ReadHolders() is [var h, ..] ? h : null, fenced);
+        return new AcquireResult(AcquireStatus.Contended, Mode, last?.Holder, fenced) { Reason = last?.Reason };
     }
 
     /// <summary>
     /// Acquires, waiting up to <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/>:
     /// for as long as it takes) for the holder to let go. A watch on the header wakes the wait
     /// the moment the holder releases; a bounded backoff re-checks anyway, for a holder that
-    /// dies without a word.
+    /// dies without a word. A holder seen without a watch is observed for its whole grace
+    /// period even when the wait is shorter (or none): a dead holder is fenced, never
+    /// reported as "contended" only because this call was brief.
     /// </summary>
     public async Task<AcquireResult> AcquireAsync(TimeSpan timeout, Action<AcquireResult>? onContended, CancellationToken cancel)
     {
         bool forever = timeout == Timeout.InfiniteTimeSpan;
         AcquireResult result = TryAcquire();
-        if (result.Status != AcquireStatus.Contended || (timeout <= TimeSpan.Zero && !forever))
+        if (result.Status != AcquireStatus.Contended || (timeout <= TimeSpan.Zero && !forever && result.Holder is not { Live: false }))
         {
             return result;
         }
 
         using HeaderWatch watch = HeaderWatch.Start(_io, HeaderObject);
-        long deadline = forever ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long start = Stopwatch.GetTimestamp();
+        long deadline = forever ? long.MaxValue : start + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long silentDeadline = start + (long)((Options.Grace.TotalSeconds + 1) * Stopwatch.Frequency);
         TimeSpan backoff = TimeSpan.FromMilliseconds(200);
         onContended?.Invoke(result);
         bool announce = true;
@@ -207,7 +214,8 @@ public sealed class FencedVolume : IDisposable
                 return result;
             }
 
-            TimeSpan left = forever ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            long until = result.Holder is { Live: false } ? Math.Max(deadline, silentDeadline) : deadline;
+            TimeSpan left = until == long.MaxValue ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
             if (left <= TimeSpan.Zero)
             {
                 return result;
@@ -218,34 +226,69 @@ public sealed class FencedVolume : IDisposable
         }
     }
 
+    /// <summary>This host's lease: the one this process took, else the one on disk.</summary>
+    public Lease? CurrentLease => _heldByThisClient ? new Lease(Cookie, _ownClient, _ownAddress) : Lease.Read(_leasePath);
+
+    /// <summary>Keeps what this process took in the state directory, for hold and release.</summary>
+    public void SaveLease()
+    {
+        if (_heldByThisClient)
+        {
+            new Lease(Cookie, _ownClient, _ownAddress).Write(_leasePath);
+        }
+    }
+
     /// <summary>
-    /// Releases this host's lock (this boot's, whichever of its clients took it) and wakes
-    /// the waiters. Returns false when this host did not hold it.
+    /// Releases this host's lock (the one its lease names, whichever of its processes took
+    /// it) and wakes the waiters. Returns false when this host did not hold it. Transient
+    /// cluster errors are retried for up to <paramref name="retryFor"/>: a release that gives
+    /// up leaves the lock to be fenced by a peer after the grace period.
     /// </summary>
-    public bool Release()
+    public bool Release(TimeSpan retryFor = default)
+    {
+        long start = Stopwatch.GetTimestamp();
+        TimeSpan backoff = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                return ReleaseOnce();
+            }
+            catch (CephException e) when (IsTransient(e.Errno) && Stopwatch.GetElapsedTime(start) + backoff < retryFor)
+            {
+                Thread.Sleep(backoff);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
+            }
+        }
+    }
+
+    private bool ReleaseOnce()
     {
         bool released = false;
         if (_heldByThisClient)
         {
             int rc = _lock.Unlock(_cookieZ);
-            _heldByThisClient = false;
-            released = rc == 0;
             if (rc < 0 && rc != -Errno.ENOENT)
             {
                 throw new CephException($"cannot unlock {Spec}", -rc);
             }
+
+            _heldByThisClient = false;
+            released = rc == 0;
         }
-        else if (Mode == LockMode.Advisory)
+        else if (Lease.Read(_leasePath) is { } lease)
         {
-            // Taken by another process of this host (rbdfence acquire in ExecStartPre).
-            foreach (Holder holder in ReadHolders())
+            foreach (LockerInfo locker in ReadLockers())
             {
-                if (!holder.Identity.IsCurrentBootOf(Host) && !(Options.KubeletCookie && holder.Cookie == Cookie))
+                if (!lease.Matches(locker))
                 {
                     continue;
                 }
 
-                int rc = _lock.Break(Utf8.Z(holder.Client), Utf8.Z(holder.Cookie));
+                // Managed mode: the data path's own unmap released the managed lock; a
+                // locker still matching the lease means the device is still mapped, which
+                // the caller has ruled out. Advisory: taken by another process of this host.
+                int rc = _lock.Break(Utf8.Z(locker.Client), Utf8.Z(locker.Cookie));
                 if (rc < 0 && rc != -Errno.ENOENT)
                 {
                     throw new CephException($"cannot unlock {Spec}", -rc);
@@ -255,6 +298,7 @@ public sealed class FencedVolume : IDisposable
             }
         }
 
+        Lease.Delete(_leasePath);
         if (released)
         {
             ReleasedAt = DateTimeOffset.UtcNow;
@@ -282,32 +326,87 @@ public sealed class FencedVolume : IDisposable
     /// </summary>
     public RbdImage OpenForHolding() => RbdImage.Open(_io, Spec.Image, readOnly: false);
 
-    /// <summary>The holder's periodic check for this host's lock (allocation-free).</summary>
-    public HolderGuard CreateGuard()
+    /// <summary>The header's watchers now (normalized addresses).</summary>
+    public List<string> Watchers()
     {
-        // The lock may have been taken by another process of this host (ExecStartPre): guard
-        // the cookie that is actually there, this boot's.
-        foreach (Holder holder in ReadHolders())
-        {
-            if (holder.Identity.IsCurrentBootOf(Host) || (Options.KubeletCookie && holder.Cookie == Cookie))
-            {
-                return new HolderGuard(_lock, holder.Cookie);
-            }
-        }
-
-        return new HolderGuard(_lock, Cookie);
+        var watchers = new List<string>();
+        _image.VisitWatchers(ref watchers, static (ref List<string> list, ReadOnlySpan<byte> address, long id, ulong cookie) =>
+            list.Add(CephAddress.Normalize(Encoding.UTF8.GetString(address))));
+        return watchers;
     }
+
+    /// <summary>The header's watches now, as <c>address cookie</c> (a kernel client may hold several).</summary>
+    public List<string> WatchKeys()
+    {
+        var keys = new List<string>();
+        _image.VisitWatchers(ref keys, static (ref List<string> list, ReadOnlySpan<byte> address, long id, ulong cookie) =>
+            list.Add(CephAddress.Normalize(Encoding.UTF8.GetString(address)) + " " + cookie.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return keys;
+    }
+
+    /// <summary>
+    /// After the data path is attached: proves that the lock is this host's and records who
+    /// does the I/O. Advisory: the locker must be the one this host's lease names. Managed:
+    /// the owner must be one of the clients that appeared on this host's address since
+    /// <paramref name="watchersBefore"/> (the data path's exclusive map took it); that owner
+    /// becomes the lease. The holder record names this process's client and the data path's.
+    /// Returns null, with nothing written, when the lock is not ours.
+    /// </summary>
+    public Lease? ProveHeld(IReadOnlyCollection<string> watchersBefore, TimeSpan settle)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            List<LockerInfo> lockers = ReadLockers();
+            var dataPath = new List<string>();
+            foreach (string key in WatchKeys())
+            {
+                string w = key[..key.IndexOf(' ', StringComparison.Ordinal)];
+                if (w != _ownAddress && !Contains(watchersBefore, key) && !dataPath.Contains(w)
+                    && CephAddress.Host(w).SequenceEqual(CephAddress.Host(_ownAddress)))
+                {
+                    dataPath.Add(w);
+                }
+            }
+
+            Lease? lease = Mode == LockMode.Advisory
+                ? CurrentLease is { } l && lockers.Count == 1 && l.Matches(lockers[0]) ? l : null
+                : lockers.Count == 1 && dataPath.Contains(lockers[0].Address) ? new Lease(lockers[0].Cookie, lockers[0].Client, lockers[0].Address) : null;
+            bool settled = Mode == LockMode.Managed ? lease is not null : dataPath.Count > 0;
+            if (lease is not null && (settled || Stopwatch.GetElapsedTime(start) >= settle))
+            {
+                var clients = new List<string> { _ownAddress };
+                clients.AddRange(dataPath);
+                var record = new HolderRecord(lease.Cookie, lease.Client, Host.HostName, Host.MachineId, Host.BootId, DateTimeOffset.UtcNow, clients);
+                _metadata.Set(HolderRecord.MetadataKey, record.Format());
+                lease.Write(_leasePath);
+                return lease;
+            }
+
+            if (Stopwatch.GetElapsedTime(start) >= settle)
+            {
+                return null;
+            }
+
+            Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>The holder's periodic check of <paramref name="lease"/> (allocation-free).</summary>
+    public HolderGuard CreateGuard(Lease lease) => new(_lock, lease);
 
     /// <summary>The operator's override: fence the holder whatever its liveness, and break its lock.</summary>
     public string? Break()
     {
-        List<Holder> holders = ReadHolders();
-        if (holders.Count == 0)
+        LockDecision decision = Decide();
+        if (decision.Holder is null)
         {
             return null;
         }
 
-        string fenced = FenceAndBreak(holders[0]);
+        // Live or not: fence what a stale verdict would fence.
+        LockDecision forced = LockDecision.Decide(Observe() with { Watchers = [], Lease = null });
+        string fenced = FenceAndBreak(forced);
         HeaderWatch.NotifyHeaderUpdate(_io, _headerZ, NotifyTimeout);
         return fenced;
     }
@@ -315,7 +414,17 @@ public sealed class FencedVolume : IDisposable
     /// <summary>Who holds the lock now, with liveness, and who watches the header.</summary>
     public VolumeStatus Status()
     {
-        List<Holder> holders = ReadHolders();
+        LockObservation o = Observe();
+        var holders = new List<Holder>();
+        for (int i = 0; i < o.Lockers.Count; i++)
+        {
+            LockDecision d = LockDecision.Decide(o with { Lockers = [o.Lockers[i]] });
+            if (d.Holder is { } h)
+            {
+                holders.Add(h);
+            }
+        }
+
         var watchers = new List<string>();
         _image.VisitWatchers(ref watchers, static (ref List<string> list, ReadOnlySpan<byte> address, long id, ulong cookie) =>
             list.Add($"client.{id} {Encoding.UTF8.GetString(address)}"));
@@ -330,8 +439,58 @@ public sealed class FencedVolume : IDisposable
         _io.Dispose();
     }
 
-    /// <summary>The lockers of the header lock (advisory or managed), with liveness.</summary>
-    internal List<Holder> ReadHolders()
+    /// <summary>Observes and decides, tracking how long each silent locker has been silent.</summary>
+    internal LockDecision Decide()
+    {
+        LockObservation o = Observe();
+        string key = o.Lockers.Count > 0 ? o.Lockers[0].Client + " " + o.Lockers[0].Cookie : string.Empty;
+        long now = Stopwatch.GetTimestamp();
+        TimeSpan silentFor = _silentSince.TryGetValue(key, out long since) ? Stopwatch.GetElapsedTime(since, now) : TimeSpan.Zero;
+        LockDecision decision = LockDecision.Decide(o with { SilentFor = silentFor });
+        switch (decision.Verdict)
+        {
+            case LockVerdict.Silent:
+                _silentSince.TryAdd(key, now);
+                break;
+            case LockVerdict.Live:
+                _silentSince.Remove(key);
+                break;
+        }
+
+        return decision;
+    }
+
+    /// <summary>One look at the volume: lockers, watchers, this host's lease, the holder record.</summary>
+    internal LockObservation Observe()
+    {
+        List<LockerInfo> lockers = ReadLockers();
+        HolderRecord? record = null;
+        if (lockers.Count > 0)
+        {
+            try
+            {
+                record = _metadata.Get(HolderRecord.MetadataKey) is { } text ? HolderRecord.Parse(text) : null;
+            }
+            catch (CephException e) when (e.Errno is not Errno.ESHUTDOWN)
+            {
+                record = null; // unreadable proves nothing: liveness falls back to the host
+            }
+        }
+
+        return new LockObservation
+        {
+            Mode = Mode,
+            Lockers = lockers,
+            Watchers = Watchers(),
+            Lease = _heldByThisClient ? new Lease(Cookie, _ownClient, _ownAddress) : Lease.Read(_leasePath),
+            Record = record,
+            Host = Host,
+            OwnAddress = _ownAddress,
+            Grace = Options.Grace,
+        };
+    }
+
+    private List<LockerInfo> ReadLockers()
     {
         int count = _lock.ListLockers(_lockers);
         if (count < 0)
@@ -339,61 +498,28 @@ public sealed class FencedVolume : IDisposable
             throw new CephException($"cannot list lockers of {Spec}", -count);
         }
 
-        var holders = new List<Holder>(count);
+        var lockers = new List<LockerInfo>(count);
         for (int i = 0; i < count; i++)
         {
             Locker l = _lockers[i];
-            string cookie = Encoding.UTF8.GetString(l.Cookie);
-            string address = CephAddress.Normalize(Encoding.UTF8.GetString(l.Address));
-            holders.Add(new Holder(Encoding.UTF8.GetString(l.Client), cookie, address, HolderCookie.Parse(cookie), HasWatchFrom(address)));
+            lockers.Add(new LockerInfo(Encoding.UTF8.GetString(l.Client), Encoding.UTF8.GetString(l.Cookie), CephAddress.Normalize(Encoding.UTF8.GetString(l.Address))));
         }
 
-        return holders;
-    }
-
-    /// <summary>
-    /// Liveness: in advisory mode the lock was taken by one client and the I/O is done by
-    /// others of the same host (rbd-fuse, krbd, the holder), so any watch from the holder's
-    /// IP counts; in managed mode the owner itself must be watching.
-    /// </summary>
-    private bool HasWatchFrom(string lockerAddress)
-    {
-        var probe = new WatchProbe(lockerAddress, _ownAddress, Mode == LockMode.Managed);
-        _image.VisitWatchers(ref probe, static (ref WatchProbe p, ReadOnlySpan<byte> address, long id, ulong cookie) => p.Visit(address));
-        return probe.Found;
-    }
-
-    private bool IsStale(Holder holder)
-    {
-        if (holder.Identity.IsEarlierBootOf(Host))
-        {
-            return true; // that boot is gone, whatever watches remain in the OSD's memory
-        }
-
-        string key = holder.Client + " " + holder.Cookie;
-        if (holder.Live)
-        {
-            _silentSince.Remove(key);
-            return false;
-        }
-
-        long now = Stopwatch.GetTimestamp();
-        if (!_silentSince.TryGetValue(key, out long since))
-        {
-            _silentSince[key] = since = now;
-        }
-
-        return Stopwatch.GetElapsedTime(since, now) >= Options.Grace;
+        return lockers;
     }
 
     /// <summary>Blocklist first, then break: a fenced holder must not write after we take over.</summary>
-    private string FenceAndBreak(Holder holder)
+    private string FenceAndBreak(LockDecision decision)
     {
-        // Advisory mode fences the holder's whole host, except when that host is this one (its
-        // earlier boot, or test hosts sharing an address): that entry would fence us as well.
-        bool sameHost = CephAddress.Host(holder.Address).SequenceEqual(CephAddress.Host(_ownAddress));
-        string target = Mode == LockMode.Advisory && !sameHost ? CephAddress.WholeHost(holder.Address) : CephAddress.Normalize(holder.Address);
-        Cluster.Blocklist(target, Options.BlocklistExpiry);
+        Holder holder = decision.Holder!;
+        if (!FaultInjection.Skips("skip-blocklist"))
+        {
+            foreach (string target in decision.FenceTargets)
+            {
+                Cluster.Blocklist(target, Options.BlocklistExpiry);
+            }
+        }
+
         int rc = _lock.Break(Utf8.Z(holder.Client), Utf8.Z(holder.Cookie));
         if (rc < 0 && rc != -Errno.ENOENT)
         {
@@ -401,26 +527,22 @@ public sealed class FencedVolume : IDisposable
         }
 
         _silentSince.Remove(holder.Client + " " + holder.Cookie);
-        return target;
+        return string.Join(' ', decision.FenceTargets);
     }
 
-    private struct WatchProbe(string lockerAddress, string ownAddress, bool exact)
+    private static bool Contains(IReadOnlyCollection<string> set, string item)
     {
-        public bool Found;
-
-        public void Visit(ReadOnlySpan<byte> address)
+        foreach (string s in set)
         {
-            Span<char> chars = stackalloc char[address.Length];
-            int n = Encoding.UTF8.GetChars(address, chars);
-            ReadOnlySpan<char> watcher = CephAddress.WithoutProtocol(chars[..n]);
-            if (watcher.SequenceEqual(ownAddress))
+            if (s == item)
             {
-                return; // our own waiting watch says nothing about the holder
+                return true;
             }
-
-            Found |= exact
-                ? watcher.SequenceEqual(lockerAddress)
-                : CephAddress.Host(watcher).SequenceEqual(CephAddress.Host(lockerAddress));
         }
+
+        return false;
     }
+
+    private static bool IsTransient(int errno) =>
+        errno is Errno.ETIMEDOUT or Errno.ECONNREFUSED or Errno.EAGAIN or Errno.EINTR or Errno.ENOTCONN;
 }

@@ -21,19 +21,24 @@ public enum GuardVerdict
 
 /// <summary>
 /// The holder's periodic "is the lock still mine, am I fenced?" check: one RADOS op
-/// (<c>lock.get_info</c> on the header) into preallocated buffers, compared as UTF-8 bytes.
+/// (<c>lock.get_info</c> on the header) into preallocated buffers, compared as UTF-8 bytes
+/// with the lease: the locker entity and the cookie, the pair Ceph identifies a lock by
+/// (the kernel's cookie is the same on every host, so a cookie alone says nothing).
 /// This is the hot path: it allocates nothing on the managed heap.
 /// </summary>
 public sealed class HolderGuard
 {
     private readonly HeaderLock _lock;
     private readonly LockerList _lockers = new();
+    private readonly byte[] _client;
     private readonly byte[] _cookie;
 
-    public HolderGuard(HeaderLock headerLock, string cookie)
+    public HolderGuard(HeaderLock headerLock, Lease lease)
     {
+        ArgumentNullException.ThrowIfNull(lease);
         _lock = headerLock;
-        _cookie = Utf8.Z(cookie)[..^1];
+        _client = Utf8.Z(lease.Client)[..^1];
+        _cookie = Utf8.Z(lease.Cookie)[..^1];
     }
 
     /// <summary>The negative errno of the last <see cref="GuardVerdict.Unknown"/>, for the log line.</summary>
@@ -53,6 +58,6 @@ public sealed class HolderGuard
             return GuardVerdict.Unknown;
         }
 
-        return _lockers.HasCookie(_cookie) ? GuardVerdict.Held : GuardVerdict.Lost;
+        return _lockers.Has(_client, _cookie) ? GuardVerdict.Held : GuardVerdict.Lost;
     }
 }

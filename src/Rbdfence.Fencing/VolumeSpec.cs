@@ -65,6 +65,28 @@ public sealed record VolumeSpec(string Pool, string Namespace, string Image, str
     public static VolumeSpec Parse(string text) =>
         TryParse(text, out VolumeSpec? spec, out string? error) ? spec : throw new FormatException(error);
 
+    /// <summary>The spec as one file name: every byte but letters, digits, '.', '_' and '-' percent-encoded.</summary>
+    public string FileName
+    {
+        get
+        {
+            var name = new System.Text.StringBuilder();
+            foreach (byte b in System.Text.Encoding.UTF8.GetBytes(ToString()))
+            {
+                if (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'.' or (byte)'_' or (byte)'-')
+                {
+                    name.Append((char)b);
+                }
+                else
+                {
+                    name.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+
+            return name.ToString();
+        }
+    }
+
     public override string ToString()
     {
         string path = Namespace.Length == 0 ? $"{Pool}/{Image}" : $"{Pool}/{Namespace}/{Image}";

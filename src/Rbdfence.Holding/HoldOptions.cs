@@ -13,4 +13,7 @@ public sealed record HoldOptions
     /// <c>/run/rbdfence/dev/rbd-vol1</c>; null for none.
     /// </summary>
     public string? DeviceLink { get; init; }
+
+    /// <summary>How long, after mapping, the holder waits to see the data path's watch (and in managed mode its lock).</summary>
+    public TimeSpan SettleTime { get; init; } = TimeSpan.FromSeconds(3);
 }

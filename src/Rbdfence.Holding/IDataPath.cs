@@ -14,4 +14,11 @@ public interface IDataPath
 
     /// <summary>Unmaps it; nothing of it may be left behind.</summary>
     Task DetachAsync(CancellationToken cancel);
+
+    /// <summary>
+    /// Stops the data path for good although it may be mounted or busy (the lock was lost):
+    /// detaches the mounts of the device lazily and force-unmaps, so that no write can go
+    /// through it again.
+    /// </summary>
+    Task KillAsync(CancellationToken cancel);
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
@@ -46,23 +47,43 @@ public sealed partial class VolumeHolder(
             throw new HoldException(ExitCodes.Contended, $"{volume.Spec} is held by {held.Holder}; not mapping it");
         }
 
+        // The data path's clients are the watches that appear on this host once it is
+        // attached (keyed by watch cookie: a kernel client is shared between mappings).
+        List<string> before = volume.WatchKeys();
         _image = volume.OpenForHolding();
         volume.WatchForWaiters();
-        _guard = volume.CreateGuard();
         long opened = Stopwatch.GetTimestamp();
         _device = await dataPath.AttachAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             LinkDevice();
+            Lease? lease = volume.ProveHeld(before, options.SettleTime);
+            if (lease is null)
+            {
+                // Managed mode: a peer's exclusive map got there first. Never "mounted".
+                throw new HoldException(ExitCodes.Contended, $"{volume.Spec}: the lock is not this host's after mapping; a peer took it");
+            }
+
+            _guard = volume.CreateGuard(lease);
             GuardVerdict verdict = _guard.Check();
             if (verdict != GuardVerdict.Held)
             {
                 throw new HoldException(ExitCodes.Fenced, $"{volume.Spec}: the lock is not ours after mapping ({verdict})");
             }
         }
-        catch
+        catch (Exception first)
         {
-            await DetachAsync().ConfigureAwait(false);
+            // The first error is the one to report; a failing cleanup is logged, not thrown.
+            try
+            {
+                await DetachAsync().ConfigureAwait(false);
+            }
+            catch (Exception cleanup) when (cleanup is not OutOfMemoryException)
+            {
+                LogDetachFailed(volume.Spec.ToString(), cleanup.Message);
+            }
+
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
             throw;
         }
 
@@ -86,11 +107,13 @@ public sealed partial class VolumeHolder(
             return; // already torn down; the lock is someone else's now
         }
 
-        // Unmounting is systemd's (the mount unit stops first); then unmap, unlock, wake.
+        // Unmounting is systemd's (the mount unit stops first); then unmap, unlock, wake. If
+        // the unmap fails (still mounted, busy) this throws and the lock stays: it is never
+        // let go while this host can still write through the device.
         await DetachAsync().ConfigureAwait(false);
         _image?.Dispose();
         _image = null;
-        bool released = volume.Release();
+        bool released = volume.Release(ReleaseRetry);
         LogReleased(volume.Spec.ToString(), released);
     }
 
@@ -150,14 +173,22 @@ public sealed partial class VolumeHolder(
         await Console.Error.WriteLineAsync($"<0>rbdfence: {what}; unmapping and exiting").ConfigureAwait(false);
         notify.NotifyStatus(what);
         LogLost(what);
+        // The device must never write again, not even after the blocklist entry expires (a
+        // resumed zombie's queued writes): detach its mounts lazily and force-unmap it, busy
+        // or not; the file system on it sees I/O errors from now on.
         try
         {
-            await DetachAsync().ConfigureAwait(false);
+            if (options.DeviceLink is { } link)
+            {
+                File.Delete(link);
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await dataPath.KillAsync(timeout.Token).ConfigureAwait(false);
+            _device = null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A fenced device can be busy or stuck; exiting matters more than a clean unmap,
-            // and the blocklist already stops its writes.
             LogDetachFailed(volume.Spec.ToString(), e.Message);
         }
 
@@ -178,6 +209,9 @@ public sealed partial class VolumeHolder(
             _device = null;
         }
     }
+
+    /// <summary>How long an orderly stop retries a release that fails for a transient reason.</summary>
+    private static readonly TimeSpan ReleaseRetry = TimeSpan.FromSeconds(20);
 
     private static long Ms(TimeSpan span) => (long)Math.Round(span.TotalMilliseconds);
 

@@ -233,6 +233,34 @@ public sealed class FuseLoopBackend : IMapBackend
         await UnmountFuseAsync(mountDir, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Kills rbd-fuse (the only Ceph client of the device) and aborts its FUSE connection, so
+    /// that the loop device's reads and writes fail at once instead of hanging; then the FUSE
+    /// mount is detached lazily and the loop device marked for release.
+    /// </remarks>
+    public async Task ForceUnmapAsync(MappedDevice device, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        string mountDir = MountDirFor(device.Volume);
+        List<int> pids = RbdFuseProcesses(mountDir);
+        pids.ForEach(pid => LinuxProcesses.Signal(pid, LinuxProcesses.SIGKILL));
+        if (pids.Count > 0)
+        {
+            _log?.Invoke(MapLogLevel.Warning, $"fuse: killed rbd-fuse (pid {string.Join(", ", pids)}) serving {device.DevicePath}");
+        }
+
+        FuseConnections.Abort(mountDir);
+        await _runner.RunAsync("umount", ["-l", mountDir], _timeout, cancellationToken).ConfigureAwait(false);
+        foreach (LoopDevice loop in await ListLoopsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (string.Equals(loop.BackFile, Path.Combine(mountDir, device.Volume.Image), StringComparison.Ordinal))
+            {
+                await _runner.RunAsync("losetup", ["-d", loop.Device], _timeout, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     private async Task<IReadOnlyList<LoopDevice>> ListLoopsAsync(CancellationToken cancellationToken)
     {
         CommandOutput list = await _runner.RunAsync("losetup", ["-J", "-l"], _timeout, cancellationToken).ConfigureAwait(false);
@@ -299,6 +327,9 @@ public sealed class FuseLoopBackend : IMapBackend
             await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The rbd-fuse processes serving <paramref name="volume"/>.</summary>
+    public List<int> ServingProcesses(VolumeRef volume) => RbdFuseProcesses(MountDirFor(volume));
 
     /// <summary>The rbd-fuse processes serving <paramref name="mountDir"/>.</summary>
     internal static List<int> RbdFuseProcesses(string mountDir) =>

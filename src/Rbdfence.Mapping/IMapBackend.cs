@@ -33,4 +33,11 @@ public interface IMapBackend
     /// <summary>Unmaps the device and removes whatever the backend set up for it.</summary>
     /// <exception cref="MapException">The unmap failed (e.g. the device is busy).</exception>
     Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stops the data path for good even while the device is mounted or open: for a fenced
+    /// holder, whose device must never write again (not even after its blocklist entry
+    /// expires). Outstanding and later I/O on the device fails.
+    /// </summary>
+    Task ForceUnmapAsync(MappedDevice device, CancellationToken cancellationToken = default);
 }

@@ -180,6 +180,10 @@ public sealed class KrbdBackend : IMapBackend
     public Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default) =>
         UnmapAsync(device, force: false, cancellationToken);
 
+    /// <inheritdoc/>
+    public Task ForceUnmapAsync(MappedDevice device, CancellationToken cancellationToken = default) =>
+        UnmapAsync(device, force: true, cancellationToken);
+
     /// <summary>
     /// Unmaps by writing the device id (with <c>force</c>: <c>"&lt;id&gt; force"</c>, which
     /// fails outstanding I/O instead of refusing a busy device) to <c>remove_single_major</c>.

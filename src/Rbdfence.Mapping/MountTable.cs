@@ -1,12 +1,47 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace Rbdfence.Mapping;
 
 /// <summary>Reads the mount table (<c>/proc/self/mounts</c>).</summary>
-internal static class MountTable
+public static class MountTable
 {
+    /// <summary>The mount points of <paramref name="device"/> (the mount table names the resolved device).</summary>
+    public static List<string> MountPointsOf(string device, string mountsFile = "/proc/self/mounts")
+    {
+        string resolved = File.ResolveLinkTarget(device, returnFinalTarget: true)?.FullName ?? device;
+        var points = new List<string>();
+        foreach (string line in File.ReadAllLines(mountsFile))
+        {
+            string[] fields = line.Split(' ');
+            if (fields.Length > 1 && (Unescape(fields[0]) == device || Unescape(fields[0]) == resolved))
+            {
+                points.Add(Unescape(fields[1]));
+            }
+        }
+
+        return points;
+    }
+
+    /// <summary>
+    /// Detaches every mount of <paramref name="device"/> lazily (<c>umount -l</c>): gone from
+    /// the mount table at once, even while busy, so that nothing new is written through it.
+    /// </summary>
+    public static async Task DetachMountsOfAsync(string device, CancellationToken cancel, ICommandRunner? runner = null)
+    {
+        runner ??= new ProcessCommandRunner();
+        List<string> points = MountPointsOf(device);
+        points.Reverse(); // the most recent first, so stacked mounts come off in order
+        foreach (string point in points)
+        {
+            await runner.RunAsync("umount", ["-l", point], TimeSpan.FromSeconds(10), cancel).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>True when <paramref name="path"/> is a mount point.</summary>
     public static bool IsMountPoint(string path, string mountsFile = "/proc/self/mounts")
     {

@@ -113,6 +113,37 @@ public sealed class NbdBackend : IMapBackend
         }
     }
 
+    /// <summary>The rbd-nbd processes serving <paramref name="volume"/> (found by their command line, no process started).</summary>
+    public static List<int> ServingProcesses(VolumeRef volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        string spec = volume.ToString();
+        return LinuxProcesses.Find(argv =>
+            string.Equals(System.IO.Path.GetFileName(argv[0]), "rbd-nbd", StringComparison.Ordinal)
+            && argv.Contains(spec, StringComparer.Ordinal));
+    }
+
+    /// <inheritdoc/>
+    public async Task ForceUnmapAsync(MappedDevice device, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+
+        // The rbd-nbd process is the only client: once it is gone, every request on the
+        // device fails. Its pid is in sysfs for as long as the device is connected.
+        string pidFile = $"/sys/block/{System.IO.Path.GetFileName(device.DevicePath)}/pid";
+        if (System.IO.File.Exists(pidFile) && int.TryParse(System.IO.File.ReadAllText(pidFile).Trim(), out int pid))
+        {
+            LinuxProcesses.Signal(pid, LinuxProcesses.SIGKILL);
+            _log?.Invoke(MapLogLevel.Warning, $"nbd: killed rbd-nbd (pid {pid}) serving {device.DevicePath}");
+        }
+
+        CommandOutput output = await _runner.RunAsync(_program, ["unmap", device.DevicePath], _timeout, cancellationToken).ConfigureAwait(false);
+        if (!output.Succeeded)
+        {
+            _log?.Invoke(MapLogLevel.Warning, $"nbd: unmap of {device.DevicePath} after the kill: exit {output.ExitCode}: {output.Message}");
+        }
+    }
+
     /// <summary>The devices in <c>rbd-nbd list-mapped --format json</c> output.</summary>
     internal static IReadOnlyList<MappedDevice> ParseListMapped(string json)
     {

@@ -17,7 +17,7 @@ public sealed class MultiHostCluster : IAsyncLifetime
     public const string Collection = "multi-host-cluster";
 
     /// <summary>How many hosts; tests that fence a host take one no other test uses.</summary>
-    public const int HostCount = 7;
+    public const int HostCount = 9;
 
     /// <summary>Short, so that a killed holder's watch expires (and is tested) in seconds.</summary>
     public const int WatchTimeoutSeconds = 5;
@@ -55,6 +55,16 @@ public sealed class MultiHostCluster : IAsyncLifetime
         if (_namespaces)
         {
             await CephCluster.RunScriptAsync("netns-down", "--prefix", _prefix);
+        }
+
+        // The hosts' state directories (their leases), as a reboot clears /run.
+        for (int i = 1; i <= HostCount; i++)
+        {
+            string state = Host(i).StateDirectory;
+            if (System.IO.Directory.Exists(state))
+            {
+                System.IO.Directory.Delete(state, recursive: true);
+            }
         }
     }
 

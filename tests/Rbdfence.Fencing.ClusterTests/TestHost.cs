@@ -66,7 +66,11 @@ public sealed class TestHost(MultiHostCluster cluster, string name, string netns
         "RBDFENCE_HOSTNAME=" + Name,
         "RBDFENCE_MACHINE_ID=" + Id("machine-" + Name),
         "RBDFENCE_BOOT_ID=" + Id("boot-" + Name),
+        "RBDFENCE_STATE_DIR=" + StateDirectory,
     ];
+
+    /// <summary>This host's own state directory (its leases), as /run is on a real host.</summary>
+    public string StateDirectory => System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rbdfence-state", Namespace);
 
     private static string Id(string seed) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(seed)));
 }

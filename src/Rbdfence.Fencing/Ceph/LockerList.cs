@@ -48,12 +48,12 @@ public sealed class LockerList
             ? new Locker(Nth(Clients, ClientsLength, index), Nth(Cookies, CookiesLength, index), Nth(Addrs, AddrsLength, index))
             : throw new ArgumentOutOfRangeException(nameof(index));
 
-    /// <summary>Whether any locker's cookie is exactly <paramref name="cookie"/> (UTF-8, no NUL).</summary>
-    public bool HasCookie(ReadOnlySpan<byte> cookie)
+    /// <summary>Whether a locker is exactly (<paramref name="client"/>, <paramref name="cookie"/>), UTF-8 without NUL.</summary>
+    public bool Has(ReadOnlySpan<byte> client, ReadOnlySpan<byte> cookie)
     {
         for (int i = 0; i < Count; i++)
         {
-            if (Nth(Cookies, CookiesLength, i).SequenceEqual(cookie))
+            if (Nth(Clients, ClientsLength, i).SequenceEqual(client) && Nth(Cookies, CookiesLength, i).SequenceEqual(cookie))
             {
                 return true;
             }

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 using Rbdfence.TestCluster;
 using Xunit;
@@ -78,6 +79,9 @@ public sealed class FaultCluster : IAsyncLifetime
             "--set", "bluestore block size=4294967296",
             "--set", "bluestore fsck on mkfs=false",
             "--set", "osd memory target=1073741824",
+            // For investigations: more `KEY=VALUE` settings, ';'-separated (e.g. "rbd cache=false").
+            .. (Environment.GetEnvironmentVariable("RBDFENCE_FAULTS_CEPH_SET") ?? string.Empty)
+                .Split(';', StringSplitOptions.RemoveEmptyEntries).SelectMany(kv => new[] { "--set", kv.Trim() }),
         ]);
     }
 

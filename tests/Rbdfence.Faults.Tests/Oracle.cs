@@ -59,9 +59,9 @@ public sealed record OracleReport(int RecordsOnImage, int Acknowledged, int Veri
 
 /// <summary>
 /// Checks, after a scenario, what is on the image against what the writers were told:
-/// maps the image read-only on a host that took no part (rbd-fuse + a read-only loop
-/// device, in that host's namespace), runs <c>fsck.ext4 -n -f</c> on the device, mounts it
-/// <c>ro,noload</c> and reads the record file. Violations:
+/// a host that took no part exports a copy of the image, which is mounted as a takeover
+/// would mount it, checked with <c>fsck.ext4 -n -f</c> and read (see
+/// <see cref="ReadImageAsync"/>). Violations:
 /// an acknowledged record missing or different; a slot that is not an intact record
 /// (torn, foreign, zeros); a record twice; a record its writer never attempted (its
 /// sequence beyond the last acknowledged + 1); a record of a fenced host written after
@@ -164,28 +164,29 @@ public static class Oracle
         return crc;
     }
 
-    /// <summary>Maps the image read-only on the oracle host and returns the record file and fsck's exit code.</summary>
+    /// <summary>
+    /// Reads the image as the next holder would see it: a copy of it (exported by the oracle
+    /// host, so the image itself is never touched) is mounted read-write once, which replays
+    /// the ext4 journal exactly as a real takeover's mount does (a read-only <c>noload</c>
+    /// mount would skip it and miss every record whose size update is still only in the
+    /// journal), then checked with <c>fsck.ext4 -n -f</c> and read. Returns the record file
+    /// and fsck's exit code.
+    /// </summary>
     private static async Task<(byte[] Data, int Fsck)> ReadImageAsync(FaultCluster cluster, string volume)
     {
         FaultHost reader = cluster.Host(FaultCluster.OracleHost);
-        string image = volume[(volume.LastIndexOf('/') + 1)..];
-        string pool = volume[..volume.IndexOf('/', StringComparison.Ordinal)];
         string work = Directory.CreateTempSubdirectory("rbdfence-oracle.").FullName;
-        string fuse = Path.Combine(work, "fuse"), mnt = Path.Combine(work, "mnt");
-        Directory.CreateDirectory(fuse);
+        string copy = Path.Combine(work, "image"), mnt = Path.Combine(work, "mnt");
         Directory.CreateDirectory(mnt);
         string? device = null;
         try
         {
-            // rbd-fuse mounts in the reader's own mount namespace (ip netns exec makes one);
-            // the loop device over its file is global, so the rest happens here.
-            CommandResult map = await reader.RunAsync("sh", "-c",
-                $"rbd-fuse -c {cluster.Cluster.ConfPath} -p {pool} -r {image} {fuse} </dev/null >/dev/null 2>&1 || exit 1; " +
-                $"for i in $(seq 150); do [ -e {fuse}/{image} ] && break; sleep 0.1; done; " +
-                $"losetup --find --show --read-only {fuse}/{image}");
-            device = map.EnsureSuccess().StdOut.Trim();
+            (await reader.RunAsync("rbd", "-c", cluster.Cluster.ConfPath, "export", "--no-progress", volume, copy)).EnsureSuccess();
+            device = (await Local.RunAsync("losetup", "--find", "--show", copy)).EnsureSuccess().StdOut.Trim();
+            (await Local.RunAsync("mount", "-t", "ext4", device, mnt)).EnsureSuccess();
+            (await Local.RunAsync("umount", mnt)).EnsureSuccess();
             CommandResult fsck = await Local.RunAsync("fsck.ext4", "-n", "-f", device);
-            (await Local.RunAsync("mount", "-o", "ro,noload", device, mnt)).EnsureSuccess();
+            (await Local.RunAsync("mount", "-o", "ro", device, mnt)).EnsureSuccess();
             try
             {
                 string file = Path.Combine(mnt, RecordFile);
@@ -203,24 +204,7 @@ public static class Oracle
                 await Local.RunAsync("losetup", "-d", device);
             }
 
-            foreach ((int pid, _, string cmdline) in Local.RbdFuseOf(image))
-            {
-                if (cmdline.Contains(fuse, StringComparison.Ordinal))
-                {
-                    Local.Kill("TERM", pid);
-                }
-            }
-
-            await WaitGoneAsync(image, fuse);
             Directory.Delete(work, recursive: true);
-        }
-    }
-
-    private static async Task WaitGoneAsync(string image, string fuse)
-    {
-        for (int i = 0; i < 50 && Local.RbdFuseOf(image).Any(p => p.CommandLine.Contains(fuse, StringComparison.Ordinal)); i++)
-        {
-            await Task.Delay(100);
         }
     }
 

@@ -12,13 +12,20 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
 {
     private MappedDevice? _device;
 
+    /// <summary>
+    /// The rbd-fuse mounts live in this host's state directory (<c>/run/rbdfence/fuse</c>):
+    /// identities sharing a kernel (containers, test hosts) must not take each other's
+    /// mappings for their own leftovers.
+    /// </summary>
+    private static string FuseRoot => System.IO.Path.Combine(Lease.StateDirectory, "fuse");
+
     public static MappedDataPath For(string backendName, FencedVolume volume, string clientId, string? keyring, string? conf, bool readOnly)
     {
         IMapBackend backend = backendName switch
         {
             "krbd" => new KrbdBackend(),
             "nbd" => new NbdBackend(),
-            "fuse" => new FuseLoopBackend(),
+            "fuse" => new FuseLoopBackend(FuseRoot),
             _ => throw new UnsafeCombinationException($"unknown backend '{backendName}': krbd, nbd or fuse"),
         };
         bool exclusive = volume.Mode == LockMode.Managed;
@@ -89,7 +96,7 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
             return $"rbd-nbd (pid {nbd})";
         }
 
-        var fuse = new FuseLoopBackend();
+        var fuse = new FuseLoopBackend(FuseRoot);
         if (await fuse.FindMappedAsync(volume, cancel).ConfigureAwait(false) is { } loop)
         {
             return $"{loop.DevicePath} (rbd-fuse + loop)";

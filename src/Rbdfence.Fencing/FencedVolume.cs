@@ -184,7 +184,7 @@ public sealed class FencedVolume : IDisposable
     {
         bool forever = timeout == Timeout.InfiniteTimeSpan;
         AcquireResult result = TryAcquire();
-        if (result.Status != AcquireStatus.Contended || (timeout <= TimeSpan.Zero && !forever && result.Holder is not { Live: false }))
+        if (result.Status != AcquireStatus.Contended || (timeout <= TimeSpan.Zero && !forever && !Suspect(result.Holder)))
         {
             return result;
         }
@@ -214,7 +214,7 @@ public sealed class FencedVolume : IDisposable
                 return result;
             }
 
-            long until = result.Holder is { Live: false } ? Math.Max(deadline, silentDeadline) : deadline;
+            long until = Suspect(result.Holder) ? Math.Max(deadline, silentDeadline) : deadline;
             TimeSpan left = until == long.MaxValue ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
             if (left <= TimeSpan.Zero)
             {
@@ -225,6 +225,15 @@ public sealed class FencedVolume : IDisposable
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
         }
     }
+
+    /// <summary>
+    /// A holder worth observing for the grace period although the caller would not wait: no
+    /// watch now, and its lock older than the grace period (a younger one is a holder still
+    /// starting: its acquire took the lock, its holder process is on the way). A lock whose
+    /// age is unknown (a foreign cookie) counts as old.
+    /// </summary>
+    private bool Suspect(Holder? holder) =>
+        holder is { Live: false } && (holder.Since is not { } since || DateTimeOffset.UtcNow - since >= Options.Grace);
 
     /// <summary>This host's lease: the one this process took, else the one on disk.</summary>
     public Lease? CurrentLease => _heldByThisClient ? new Lease(Cookie, _ownClient, _ownAddress) : Lease.Read(_leasePath);
@@ -404,8 +413,8 @@ public sealed class FencedVolume : IDisposable
             return null;
         }
 
-        // Live or not: fence what a stale verdict would fence.
-        LockDecision forced = LockDecision.Decide(Observe() with { Watchers = [], Lease = null });
+        // Live or not (even this host's own): fence what a stale verdict would fence.
+        LockDecision forced = LockDecision.Decide(Observe() with { Watchers = [], Lease = null, SilentFor = Options.Grace });
         string fenced = FenceAndBreak(forced);
         HeaderWatch.NotifyHeaderUpdate(_io, _headerZ, NotifyTimeout);
         return fenced;

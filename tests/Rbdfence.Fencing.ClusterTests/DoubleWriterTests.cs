@@ -115,6 +115,24 @@ public sealed class DoubleWriterTests(MultiHostCluster cluster, ITestOutputHelpe
         Assert.Empty(await LockersAsync(volume));
     }
 
+    [Fact]
+    public async Task Break_fences_even_a_live_holder_and_says_what_it_blocklisted()
+    {
+        string volume = await cluster.CreateImageAsync("break");
+        TestHost holder = cluster.Host(8), operatorHost = cluster.Host(9);
+        (await holder.RbdfenceAsync("acquire", volume)).EnsureSuccess();
+        await using BackgroundProcess watch = holder.Start("dotnet", BuiltTools.Probe, "hold", cluster.Cluster.ConfPath, "rbd", volume["rbd/".Length..], "300");
+        await WaitForWatchersAsync(volume, 1);
+
+        CommandResult broken = await operatorHost.RbdfenceAsync("break", volume, "--json");
+        broken.EnsureSuccess();
+        string fenced = JsonResult.Parse(broken.StdOut).Text("blocklisted");
+        Assert.Equal(holder.WholeHostEntry, fenced);
+        Assert.Empty(await LockersAsync(volume));
+        Assert.Contains(fenced, (await cluster.Cluster.CephAsync("osd", "blocklist", "ls")).EnsureSuccess().StdOut, StringComparison.Ordinal);
+        await cluster.Cluster.CephAsync("osd", "blocklist", "rm", fenced);
+    }
+
     private async Task<JsonElement[]> LockersAsync(string volume)
     {
         string locks = (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut;

@@ -206,7 +206,7 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
 
         // A fenced holder may fail to unmount its rbd-fuse (its I/O is cut off); the mount
         // died with its namespace, the empty directory is ours to remove.
-        await LocalTry("rmdir", "/run/rbdfence/fuse/rbd%2F" + volume["rbd/".Length..]);
+        await LocalTry("rmdir", Path.Combine(victim.StateDirectory, "fuse", "rbd%2F" + volume["rbd/".Length..]));
         Directory.Delete(work, recursive: true);
     }
 

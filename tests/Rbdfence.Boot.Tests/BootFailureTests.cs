@@ -63,6 +63,7 @@ public sealed class BootFailureTests(BootCluster cluster, ITestOutputHelper outp
         Assert.Equal("not-found", await host.PropertyAsync("srv-malformed.mount", "LoadState"));
     }
 
+    [Trait("Tier", "faults")]
     [Fact]
     public async Task Without_nofail_boot_waits_for_an_unreachable_cluster_and_the_volume_mounts_by_itself_once_it_is_reachable()
     {

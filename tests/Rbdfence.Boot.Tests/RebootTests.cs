@@ -19,6 +19,7 @@ public sealed partial class RebootTests(BootCluster cluster, ITestOutputHelper o
     // Booting and mapping again take a few seconds on a loaded machine.
     private static readonly TimeSpan BootSlack = TimeSpan.FromSeconds(20);
 
+    [Trait("Tier", "faults")]
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

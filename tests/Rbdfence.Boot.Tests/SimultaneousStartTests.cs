@@ -30,6 +30,7 @@ public sealed class SimultaneousStartTests(BootCluster cluster, ITestOutputHelpe
 
     private static int BootRounds => Rounds[1];
 
+    [Trait("Tier", "faults")]
     [Fact]
     public async Task Two_hosts_starting_the_volume_at_the_same_moment_never_both_mount_it()
     {

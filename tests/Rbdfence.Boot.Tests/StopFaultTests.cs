@@ -17,6 +17,7 @@ namespace Rbdfence.Boot.Tests;
 [Collection(BootCluster.Collection)]
 public sealed partial class StopFaultTests(BootCluster cluster, ITestOutputHelper output)
 {
+    [Trait("Tier", "faults")]
     [Fact]
     public async Task A_holder_killed_with_a_busy_writer_keeps_the_lock_and_the_waiter_never_mounts_over_a_live_device()
     {
@@ -112,6 +113,7 @@ public sealed partial class StopFaultTests(BootCluster cluster, ITestOutputHelpe
         }
     }
 
+    [Trait("Tier", "faults")]
     [Fact]
     public async Task Stopping_a_volume_whose_mount_is_busy_keeps_the_lock_until_the_device_is_gone()
     {

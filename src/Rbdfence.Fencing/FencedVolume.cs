@@ -384,10 +384,17 @@ public sealed class FencedVolume : IDisposable
             bool settled = Mode == LockMode.Managed ? lease is not null : dataPath.Count > 0;
             if (lease is not null && (settled || Stopwatch.GetElapsedTime(start) >= settle))
             {
-                var clients = new List<string> { _ownAddress };
-                clients.AddRange(dataPath);
-                var record = new HolderRecord(lease.Cookie, lease.Client, Host.HostName, Host.MachineId, Host.BootId, DateTimeOffset.UtcNow, clients);
-                _metadata.Set(HolderRecord.MetadataKey, record.Format());
+                // A record that missed the data path's client would let peers fence only the
+                // holder and leave a writer running: without one seen, write no record, and
+                // peers fall back to fencing this whole host.
+                if (settled)
+                {
+                    var clients = new List<string> { _ownAddress };
+                    clients.AddRange(dataPath);
+                    var record = new HolderRecord(lease.Cookie, lease.Client, Host.HostName, Host.MachineId, Host.BootId, DateTimeOffset.UtcNow, clients);
+                    _metadata.Set(HolderRecord.MetadataKey, record.Format());
+                }
+
                 lease.Write(_leasePath);
                 return lease;
             }
@@ -397,7 +404,7 @@ public sealed class FencedVolume : IDisposable
                 return null;
             }
 
-            Thread.Sleep(50);
+            Thread.Sleep(10);
         }
     }
 

@@ -9,6 +9,7 @@ RBDFENCE_APT_PACKAGES=(
   e2fsprogs fuse util-linux iproute2 kmod procps   # mkfs, FUSE, loop devices, network namespaces, pgrep
   systemd systemd-container                         # systemd-analyze, systemd-escape; systemd-nspawn --boot
   clang zlib1g-dev                                  # the NativeAOT toolchain (rbdfence, rbdfence-generator)
+  qemu-system-x86 qemu-utils mmdebstrap             # the VM tier: krbd/rbd-nbd in qemu guests (scripts/vm)
 )
 
 rbdfence_install_deps() {

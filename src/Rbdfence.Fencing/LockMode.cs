@@ -1,6 +1,6 @@
 namespace Rbdfence.Fencing;
 
-/// <summary>How the volume is fenced; see FENCING.md "Two lock modes".</summary>
+/// <summary>How the volume is fenced; see docs/DESIGN.md "Two lock modes".</summary>
 public enum LockMode
 {
     /// <summary>Pick from the image: managed with the exclusive-lock feature, advisory without.</summary>

@@ -23,8 +23,10 @@ public sealed class KrbdBackend : IMapBackend
     /// <summary>The production sysfs directory of the rbd bus.</summary>
     public const string DefaultBusRoot = "/sys/bus/rbd";
 
+    private const int EBUSY = 16;
     private const int ENODEV = 19;
     private const int ENOSYS = 38;
+    private static readonly TimeSpan s_modprobeTimeout = TimeSpan.FromSeconds(30);
     private static int s_keyCounter;
 
     private readonly KrbdSysfs _sysfs;
@@ -32,6 +34,7 @@ public sealed class KrbdBackend : IMapBackend
     private readonly IKernelKeyring _keyring;
     private readonly MapLog? _log;
     private readonly TimeSpan _deviceWait;
+    private readonly ICommandRunner _runner;
 
     /// <summary>Creates the backend.</summary>
     /// <param name="busRoot">The rbd bus directory; tests pass a temporary directory shaped like it.</param>
@@ -39,12 +42,14 @@ public sealed class KrbdBackend : IMapBackend
     /// <param name="keyring">The kernel keyring; null for the real one.</param>
     /// <param name="log">Receives log lines (secret redacted); null for none.</param>
     /// <param name="deviceWait">How long to wait for the new device to appear after the add write (the kernel's is synchronous; default 5 s).</param>
+    /// <param name="runner">Runs <c>modprobe</c> when the rbd module is not loaded; null for real processes.</param>
     public KrbdBackend(
         string busRoot = DefaultBusRoot,
         string devRoot = "/dev",
         IKernelKeyring? keyring = null,
         MapLog? log = null,
-        TimeSpan? deviceWait = null)
+        TimeSpan? deviceWait = null,
+        ICommandRunner? runner = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(busRoot);
         ArgumentException.ThrowIfNullOrEmpty(devRoot);
@@ -53,7 +58,22 @@ public sealed class KrbdBackend : IMapBackend
         _keyring = keyring ?? new LinuxKernelKeyring();
         _log = log;
         _deviceWait = deviceWait ?? TimeSpan.FromSeconds(5);
+        _runner = runner ?? new ProcessCommandRunner();
     }
+
+    /// <summary>
+    /// How long an unmap refused with EBUSY is tried again while the device is not mounted:
+    /// udev probes every new device (blkid, ceph-rbdnamer) right after the map, and a remove
+    /// in that moment is refused. Milliseconds on a host; many seconds in an emulated guest
+    /// on a busy machine, hence the generous default.
+    /// </summary>
+    public TimeSpan BusyUnmapWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The mount table consulted before waiting out an EBUSY (a mounted device stays busy).</summary>
+    public string MountsFile { get; init; } = "/proc/self/mounts";
+
+    /// <summary>Writes a sysfs control file; tests replace it to play the kernel's refusals.</summary>
+    internal Action<string, byte[]> ControlWriter { get; init; } = static (path, content) => KrbdSysfs.WriteControl(path, content);
 
     /// <inheritdoc/>
     public string Name => "krbd";
@@ -65,7 +85,7 @@ public sealed class KrbdBackend : IMapBackend
     public async Task<MappedDevice> MapAsync(MapRequest request, CancellationToken cancellationToken = default)
     {
         MapRequestChecks.Validate(request, this);
-        RequireModule();
+        await LoadModuleAsync(cancellationToken).ConfigureAwait(false);
 
         IReadOnlyList<string> monAddresses = request.MonAddresses.Count > 0
             ? request.MonAddresses
@@ -111,7 +131,7 @@ public sealed class KrbdBackend : IMapBackend
             buffer = Encoding.UTF8.GetBytes(add);
             try
             {
-                KrbdSysfs.WriteControl(_sysfs.AddFile, buffer);
+                ControlWriter(_sysfs.AddFile, buffer);
             }
             catch (IOException e)
             {
@@ -157,6 +177,18 @@ public sealed class KrbdBackend : IMapBackend
         }
     }
 
+    /// <summary>
+    /// The kernel client of a mapped device: its entity (<c>client.4123</c>) and address
+    /// (<c>10.0.0.9:0/12345</c>), from <c>/sys/bus/rbd/devices/&lt;id&gt;/client_id</c> and
+    /// <c>client_addr</c>. This is the client that owns the image's managed lock (<c>rbd lock
+    /// ls</c>) and keeps the watch on its header; null when the device is gone.
+    /// </summary>
+    public KrbdClient? ClientOf(MappedDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return _sysfs.Client(device.BackendId);
+    }
+
     /// <inheritdoc/>
     public Task<MappedDevice?> FindMappedAsync(VolumeRef volume, CancellationToken cancellationToken = default)
     {
@@ -197,19 +229,89 @@ public sealed class KrbdBackend : IMapBackend
         }
 
         RequireModule();
+        return UnmapWithRetryAsync(device, force, cancellationToken);
+    }
+
+    private async Task UnmapWithRetryAsync(MappedDevice device, bool force, CancellationToken cancellationToken)
+    {
         string command = force ? device.BackendId + " force" : device.BackendId;
         _log?.Invoke(MapLogLevel.Information, $"krbd: unmapping {device.DevicePath} ({device.Volume}): writing '{command}' to {_sysfs.RemoveFile}");
+        var stopwatch = Stopwatch.StartNew();
+        int refusals = 0;
+        while (true)
+        {
+            try
+            {
+                ControlWriter(_sysfs.RemoveFile, Encoding.ASCII.GetBytes(command));
+                if (refusals > 0)
+                {
+                    _log?.Invoke(MapLogLevel.Information, $"krbd: {device.DevicePath} unmapped after {refusals} EBUSY refusal(s) ({stopwatch.ElapsedMilliseconds} ms)");
+                }
+
+                return;
+            }
+            catch (IOException e) when (IsBusy(e) && stopwatch.Elapsed < BusyUnmapWait && MountPointOf(device.DevicePath) is null)
+            {
+                // Most likely udev (blkid) still probing the new device: it lets go in a moment.
+                refusals++;
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                string? mountPoint = IsBusy(e) ? MountPointOf(device.DevicePath) : null;
+                string why = !IsBusy(e) ? string.Empty
+                    : mountPoint is not null ? $" (it is mounted at {mountPoint})"
+                    : $" (still busy after {stopwatch.Elapsed.TotalSeconds:0.#} s: open by some process?)";
+                throw new MapException(
+                    $"the kernel refused to unmap {device.DevicePath} ({device.Volume}): {e.Message}{why}", e);
+            }
+        }
+    }
+
+    private string? MountPointOf(string devicePath)
+    {
         try
         {
-            KrbdSysfs.WriteControl(_sysfs.RemoveFile, Encoding.ASCII.GetBytes(command));
+            foreach (string line in File.ReadLines(MountsFile))
+            {
+                string[] fields = line.Split(' ');
+                if (fields.Length > 1 && fields[0] == devicePath)
+                {
+                    return MountTable.Unescape(fields[1]);
+                }
+            }
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MapException(
-                $"the kernel refused to unmap {device.DevicePath} ({device.Volume}): {e.Message} (busy: still mounted or open?)", e);
+            // Unknown: wait it out as if not mounted.
         }
 
-        return Task.CompletedTask;
+        return null;
+    }
+
+    private static bool IsBusy(IOException e) =>
+        e.HResult == EBUSY || e.Message.Contains("Device or resource busy", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Loads the rbd module (<c>modprobe rbd single_major=Y</c>, as <c>rbd map</c> does) when
+    /// its sysfs bus is missing: nothing else on a host loads it before the first map.
+    /// </summary>
+    private async Task LoadModuleAsync(CancellationToken cancellationToken)
+    {
+        if (_sysfs.Present)
+        {
+            return;
+        }
+
+        _log?.Invoke(MapLogLevel.Information, $"krbd: {_sysfs.BusRoot} is missing; loading the rbd module (modprobe rbd single_major=Y)");
+        CommandOutput modprobe = await _runner.RunAsync("modprobe", ["rbd", "single_major=Y"], s_modprobeTimeout, cancellationToken).ConfigureAwait(false);
+        if (!_sysfs.Present)
+        {
+            string why = modprobe.Succeeded ? "it succeeded but the bus did not appear" : $"it failed: {modprobe.Message}";
+            throw new MapException(
+                $"{_sysfs.BusRoot} does not exist and loading the rbd kernel module did not help ({why}); " +
+                "this kernel may have no rbd module (use the nbd or fuse backend)");
+        }
     }
 
     private MappedDevice ToMapped(KrbdDeviceInfo info, bool readOnly) =>

@@ -9,6 +9,11 @@ namespace Rbdfence.Mapping;
 /// <param name="Volume">Its pool, namespace, image and snapshot.</param>
 internal sealed record KrbdDeviceInfo(string Id, VolumeRef Volume);
 
+/// <summary>The kernel Ceph client behind a krbd device.</summary>
+/// <param name="Entity">As Ceph prints it: <c>client.4123</c> (sysfs says <c>client4123</c>).</param>
+/// <param name="Address">Its address with nonce, <c>10.0.0.9:0/12345</c>: what a fence blocklists and what <c>rbd lock ls</c> shows.</param>
+public sealed record KrbdClient(string Entity, string Address);
+
 /// <summary>Reads and writes the krbd sysfs interface under a configurable root.</summary>
 internal sealed class KrbdSysfs
 {
@@ -65,6 +70,26 @@ internal sealed class KrbdSysfs
 
         result.Sort((a, b) => ulong.Parse(a.Id).CompareTo(ulong.Parse(b.Id)));
         return result;
+    }
+
+    /// <summary>The client of device <paramref name="id"/>; null when the device (or the attributes, old kernels) are missing.</summary>
+    public KrbdClient? Client(string id)
+    {
+        string dir = Path.Combine(BusRoot, "devices", id);
+        string? entity = Attribute(dir, "client_id");
+        string? address = Attribute(dir, "client_addr");
+        if (entity is null || address is null)
+        {
+            return null;
+        }
+
+        // sysfs prints "client4123"; Ceph's tools and lock lists say "client.4123".
+        if (entity.StartsWith("client", StringComparison.Ordinal) && !entity.StartsWith("client.", StringComparison.Ordinal))
+        {
+            entity = "client." + entity["client".Length..];
+        }
+
+        return new KrbdClient(entity, address);
     }
 
     /// <summary>Writes <paramref name="content"/> to a control file with one write(2) call.</summary>

@@ -19,7 +19,13 @@ public sealed class BootCluster : IAsyncLifetime
 {
     public const string Collection = "boot-cluster";
 
-    public const int HostCount = 4;
+    public const int HostCount = 6;
+
+    /// <summary>
+    /// The cluster's <c>osd_client_watch_timeout</c>: how long a dead client's watch lingers.
+    /// Short, so that a killed holder goes silent in seconds (the fault scenarios wait it out).
+    /// </summary>
+    public static readonly TimeSpan WatchTimeout = TimeSpan.FromSeconds(5);
 
     private readonly string _prefix = "rb" + Random.Shared.Next(0x10000).ToString("x4", CultureInfo.InvariantCulture);
     private readonly string _subnet = "10.77." + Random.Shared.Next(200, 240).ToString(CultureInfo.InvariantCulture);
@@ -29,8 +35,12 @@ public sealed class BootCluster : IAsyncLifetime
     /// <summary>Scratch space: the install tree, each container's /etc/ceph, shared confs.</summary>
     public string Work { get; } = Directory.CreateTempSubdirectory("rbdfence-boot.").FullName;
 
-    /// <summary>The install tree the containers overlay on /usr.</summary>
-    public string InstallTree => Path.Join(Work, "install");
+    /// <summary>
+    /// The install tree the containers overlay on /usr: built by the fixture, or, when
+    /// <c>RBDFENCE_BOOT_INSTALL_TREE</c> names one (<c>scripts/install --destdir DIR</c>), that
+    /// one as it is (for iterating on the tests; CI always builds).
+    /// </summary>
+    public string InstallTree { get; private set; } = string.Empty;
 
     /// <summary>Bound read-only into every container, at the same path (confs that are not the cluster's).</summary>
     public string Shared => Path.Join(Work, "shared");
@@ -50,13 +60,26 @@ public sealed class BootCluster : IAsyncLifetime
             throw new InvalidOperationException("the boot tests need root (network namespaces, containers, loop devices)");
         }
 
-        (await RepoScripts.RunAsync("install", ["--destdir", InstallTree], TimeSpan.FromMinutes(10))).EnsureSuccess();
+        if (Environment.GetEnvironmentVariable("RBDFENCE_BOOT_INSTALL_TREE") is { Length: > 0 } given)
+        {
+            InstallTree = given;
+        }
+        else
+        {
+            InstallTree = Path.Join(Work, "install");
+            (await RepoScripts.RunAsync("install", ["--destdir", InstallTree], TimeSpan.FromMinutes(10))).EnsureSuccess();
+        }
+
         Directory.CreateDirectory(Shared);
 
         (await CephCluster.RunScriptAsync("netns-up", "--prefix", _prefix, "--hosts", HostCount.ToString(CultureInfo.InvariantCulture), "--subnet", _subnet))
             .EnsureSuccess();
         _namespaces = true;
-        _cluster = await CephCluster.StartAsync(extraArguments: ["--netns", $"{_prefix}-cluster", "--addr", $"{_subnet}.1"]);
+        _cluster = await CephCluster.StartAsync(extraArguments:
+        [
+            "--netns", $"{_prefix}-cluster", "--addr", $"{_subnet}.1",
+            "--set", $"osd_client_watch_timeout={WatchTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}",
+        ]);
     }
 
     public async Task DisposeAsync()
@@ -74,9 +97,35 @@ public sealed class BootCluster : IAsyncLifetime
         Directory.Delete(Work, recursive: true);
     }
 
-    /// <summary>A table line for <paramref name="volume"/> on this cluster (or <paramref name="conf"/>), fuse backend.</summary>
-    public string TableLine(string volume, string mountPoint, string mountOptions = "defaults", string? conf = null) =>
-        $"{volume} {mountPoint} ext4 {mountOptions} backend=fuse,conf={conf ?? Cluster.ConfPath}\n";
+    /// <summary>
+    /// A table line for <paramref name="volume"/> on this cluster (or <paramref name="conf"/>), fuse
+    /// backend; <paramref name="options"/> are more rbdfence options (<c>grace=3</c>).
+    /// </summary>
+    public string TableLine(string volume, string mountPoint, string mountOptions = "defaults", string? conf = null, string? options = null) =>
+        $"{volume} {mountPoint} ext4 {mountOptions} backend=fuse,conf={conf ?? Cluster.ConfPath}{(options is null ? string.Empty : "," + options)}\n";
+
+    /// <summary>
+    /// Empties the cluster's blocklist: the hosts' namespaces (and so their addresses) are
+    /// reused by later tests, which a fence of a whole address would otherwise break for an hour.
+    /// </summary>
+    public async Task ClearBlocklistAsync() => (await Cluster.CephAsync("osd", "blocklist", "clear")).EnsureSuccess();
+
+    /// <summary><c>ceph osd blocklist ls</c>: one entry (address, expiry) a line.</summary>
+    public async Task<string> BlocklistAsync() => (await Cluster.CephAsync("osd", "blocklist", "ls")).EnsureSuccess().StdOut;
+
+    /// <summary>The holder record rbdfence keeps in the image's metadata, or null when there is none.</summary>
+    public async Task<string?> HolderRecordAsync(string volume)
+    {
+        CommandResult get = await Cluster.RbdAsync("image-meta", "get", volume, "rbdfence.holder");
+        return get.Succeeded ? get.StdOut.Trim() : null;
+    }
+
+    /// <summary>Takes host <paramref name="i"/>'s only link down (or up again): the cluster is unreachable from it meanwhile.</summary>
+    public async Task SetLinkAsync(int i, bool up) =>
+        (await Processes.RunAsync("ip", ["-n", HostNamespace(i), "link", "set", "eth0", up ? "up" : "down"])).EnsureSuccess();
+
+    /// <summary>The host address of host <paramref name="i"/> (1-based) on the cluster's bridge.</summary>
+    public string HostAddress(int i) => $"{_subnet}.{10 + i}";
 
     /// <summary>The volume's service as the generator names it (rbd/a-b → rbdfence@rbd-a\x2db.service).</summary>
     public static string InstanceOf(string volume) =>

@@ -7,7 +7,11 @@ using Xunit.Abstractions;
 
 namespace Rbdfence.Boot.Tests;
 
-/// <summary>What must not break boot: a nofail volume whose cluster is unreachable, and a malformed line.</summary>
+/// <summary>
+/// What must not break boot: a nofail volume whose cluster is unreachable, and a malformed
+/// line; and what a volume without nofail does then: boot waits for it, and it mounts by
+/// itself once the cluster can be reached.
+/// </summary>
 [Collection(BootCluster.Collection)]
 public sealed class BootFailureTests(BootCluster cluster, ITestOutputHelper output)
 {
@@ -57,5 +61,53 @@ public sealed class BootFailureTests(BootCluster cluster, ITestOutputHelper outp
         string errors = await host.JournalAsync("rbdfence-tab-errors.service");
         Assert.Contains("/etc/ceph/rbdfencetab:4: ", errors, StringComparison.Ordinal);
         Assert.Equal("not-found", await host.PropertyAsync("srv-malformed.mount", "LoadState"));
+    }
+
+    [Trait("Tier", "faults")]
+    [Fact]
+    public async Task Without_nofail_boot_waits_for_an_unreachable_cluster_and_the_volume_mounts_by_itself_once_it_is_reachable()
+    {
+        string required = await cluster.CreateFormattedImageAsync("required");
+        string optional = await cluster.CreateFormattedImageAsync("optional");
+        string requiredService = BootCluster.InstanceOf(required);
+        string table = cluster.TableLine(required, "/srv/required") + cluster.TableLine(optional, "/srv/optional", "nofail");
+
+        // The host boots with its only link down: the cluster cannot be reached at all.
+        const int index = 3;
+        await cluster.SetLinkAsync(index, up: false);
+        try
+        {
+            await using BootedHost host = await BootedHost.BootAsync(cluster, index, table);
+
+            // The volume's unit keeps retrying (exit 69, then again), the mount is not there,
+            // and boot does not get past remote-fs.target.
+            await host.WaitForAsync("two failed attempts (exit 69)", TimeSpan.FromSeconds(60),
+                ["sh", "-c", $"test $(journalctl -b -u '{requiredService}' | grep -c 'status=69/') -ge 2"], requiredService);
+            output.WriteLine((await host.SystemctlAsync("list-jobs", "--no-pager")).StdOut);
+            output.WriteLine(await host.JournalAsync(requiredService, "srv-required.mount", "remote-fs.target"));
+            Assert.NotEqual("active", await host.PropertyAsync("srv-required.mount", "ActiveState"));
+            Assert.NotEqual("active", await host.PropertyAsync("srv-optional.mount", "ActiveState"));
+            string remoteFs = await host.PropertyAsync("remote-fs.target", "ActiveState");
+            Assert.True(remoteFs == "inactive" && (await host.SystemctlAsync("list-jobs", "--no-legend", "remote-fs.target")).StdOut.Contains("remote-fs.target", StringComparison.Ordinal),
+                $"boot did not wait for the volume: remote-fs.target is {remoteFs}, with no start job waiting (the volume's first failed attempt failed it)");
+            Assert.Equal("starting", (await host.SystemctlAsync("is-system-running")).StdOut.Trim());
+            Assert.Contains("cannot connect to the cluster", await host.JournalAsync(requiredService), StringComparison.Ordinal);
+
+            // The network comes back; nobody touches the host: both volumes mount, boot completes.
+            long reachable = LockSampler.NowUs();
+            await cluster.SetLinkAsync(index, up: true);
+            await host.WaitUntilActiveAsync("srv-required.mount", TimeSpan.FromSeconds(60), requiredService);
+            await host.WaitUntilActiveAsync("srv-optional.mount", TimeSpan.FromSeconds(60), BootCluster.InstanceOf(optional));
+            await host.WaitUntilActiveAsync("remote-fs.target", TimeSpan.FromSeconds(30));
+            double mountedAfter = (await host.MonotonicAsync("srv-required.mount", "ActiveEnterTimestampMonotonic") - reachable) / 1e6;
+            output.WriteLine($"mounted {mountedAfter:0.0} s after the cluster became reachable");
+            CommandResult running = await host.RunAsync("timeout", "30", "systemctl", "is-system-running", "--wait");
+            Assert.Equal("running", running.StdOut.Trim());
+            (await host.RunAsync("sh", "-c", "echo ok > /srv/required/proof && sync")).EnsureSuccess();
+        }
+        finally
+        {
+            await cluster.SetLinkAsync(index, up: true);
+        }
     }
 }

@@ -17,14 +17,22 @@ public sealed class BootedHost : IAsyncDisposable
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
 
-    private bool _running;
+    private readonly BootCluster _cluster;
 
-    private BootedHost(string name, string hostName, string etcCeph)
+    private BootedHost(BootCluster cluster, int index, string name, string hostName, string etcCeph)
     {
+        _cluster = cluster;
+        Index = index;
         Name = name;
         HostName = hostName;
         EtcCeph = etcCeph;
     }
+
+    /// <summary>Which of the cluster's host namespaces it lives in (1-based).</summary>
+    public int Index { get; }
+
+    /// <summary>Its network namespace (the container's only network).</summary>
+    public string Namespace => _cluster.HostNamespace(Index);
 
     /// <summary>The container's name (unique on this machine).</summary>
     public string Name { get; }
@@ -38,23 +46,71 @@ public sealed class BootedHost : IAsyncDisposable
     /// <summary>The table, as the host's side of the container's /etc/ceph/rbdfencetab.</summary>
     public string Table => Path.Join(EtcCeph, "rbdfencetab");
 
-    /// <summary>Boots host <paramref name="index"/> with <paramref name="table"/> as its rbdfencetab.</summary>
-    public static async Task<BootedHost> BootAsync(BootCluster cluster, int index, string table)
+    /// <summary>
+    /// Boots host <paramref name="index"/> with <paramref name="table"/> as its rbdfencetab;
+    /// <paramref name="options"/> fix its machine-id or add environment to its volumes' units.
+    /// </summary>
+    public static async Task<BootedHost> BootAsync(BootCluster cluster, int index, string table, BootOptions? options = null)
     {
         string hostName = $"boot-{index}";
         string etcCeph = Directory.CreateDirectory(Path.Join(cluster.Work, hostName + "-etc-ceph-" + Guid.NewGuid().ToString("N")[..6])).FullName;
         File.WriteAllText(Path.Join(etcCeph, "rbdfencetab"), table);
-        var host = new BootedHost($"{cluster.Prefix}-{hostName}", hostName, etcCeph);
-        (await RepoScripts.RunAsync("nspawn-host",
-        [
-            "boot", host.Name, "--hostname", hostName, "--netns", cluster.HostNamespace(index),
-            "--install", cluster.InstallTree, "--etc-ceph", etcCeph,
-            "--bind-ro", cluster.Cluster.Dir, "--bind-ro", cluster.Shared,
-            "--watch-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-        ], CommandTimeout)).EnsureSuccess();
-        host._running = true;
+        var host = new BootedHost(cluster, index, $"{cluster.Prefix}-{hostName}", hostName, etcCeph);
+        try
+        {
+            await host.BootAgainAsync(options);
+        }
+        catch
+        {
+            Directory.Delete(etcCeph, recursive: true);
+            throw;
+        }
+
         return host;
     }
+
+    /// <summary>
+    /// Boots this host (powered off by <see cref="KillAsync"/> or <see cref="PowerOffAsync"/>)
+    /// again: same name, namespace and /etc/ceph; the same machine-id only if
+    /// <paramref name="options"/> gives one.
+    /// </summary>
+    public async Task BootAgainAsync(BootOptions? options = null)
+    {
+        var arguments = new List<string>
+        {
+            "boot", Name, "--hostname", HostName, "--netns", Namespace,
+            "--install", _cluster.InstallTree, "--etc-ceph", EtcCeph,
+            "--bind-ro", _cluster.Cluster.Dir, "--bind-ro", _cluster.Shared,
+            "--watch-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+        };
+        if (options?.MachineId is { } machineId)
+        {
+            arguments.AddRange(["--machine-id", machineId]);
+        }
+
+        foreach (string assignment in options?.UnitEnvironment ?? [])
+        {
+            arguments.AddRange(["--unit-env", assignment]);
+        }
+
+        (await RepoScripts.RunAsync("nspawn-host", arguments, CommandTimeout)).EnsureSuccess();
+    }
+
+    /// <summary>Cuts the power: no stop job runs, nothing is unmounted or released (<c>nspawn-host kill</c>).</summary>
+    public async Task KillAsync()
+    {
+        (await RepoScripts.RunAsync("nspawn-host", ["kill", Name], CommandTimeout)).EnsureSuccess();
+    }
+
+    /// <summary>Powers off in order (units stop: unmount, unmap, release).</summary>
+    public async Task PowerOffAsync()
+    {
+        (await RepoScripts.RunAsync("nspawn-host", ["stop", Name], TimeSpan.FromSeconds(120))).EnsureSuccess();
+    }
+
+    /// <summary>A unit's CLOCK_MONOTONIC timestamp property (µs; 0 when it never happened). One kernel: comparable across hosts.</summary>
+    public async Task<long> MonotonicAsync(string unit, string property) =>
+        long.Parse(await PropertyAsync(unit, property), CultureInfo.InvariantCulture);
 
     /// <summary>Runs a command inside the container; never throws for a failing command.</summary>
     public Task<CommandResult> RunAsync(params string[] command) =>
@@ -104,12 +160,24 @@ public sealed class BootedHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_running)
+        try
         {
-            _running = false;
+            // Idempotent: after a power-off or a kill it only makes sure nothing is left.
             (await RepoScripts.RunAsync("nspawn-host", ["stop", Name], TimeSpan.FromSeconds(120))).EnsureSuccess();
         }
-
-        Directory.Delete(EtcCeph, recursive: true);
+        finally
+        {
+            Directory.Delete(EtcCeph, recursive: true);
+        }
     }
+}
+
+/// <summary>How a <see cref="BootedHost"/> boots.</summary>
+public sealed record BootOptions
+{
+    /// <summary>Its /etc/machine-id (32 hex digits); null: a new one each boot.</summary>
+    public string? MachineId { get; init; }
+
+    /// <summary><c>NAME=VALUE</c> environment for every rbdfence@ unit (e.g. <c>RBDFENCE_BOOT_ID=...</c>).</summary>
+    public IReadOnlyList<string> UnitEnvironment { get; init; } = [];
 }

@@ -71,6 +71,7 @@ internal sealed class FakeRbdBus : IDisposable
         File.WriteAllText(Path.Combine(dir, "name"), image + "\n");
         File.WriteAllText(Path.Combine(dir, "current_snap"), snap + "\n");
         File.WriteAllText(Path.Combine(dir, "client_addr"), "10.0.0.9:0/12345\n");
+        File.WriteAllText(Path.Combine(dir, "client_id"), "client4123\n");
     }
 
     public void Dispose()
@@ -93,7 +94,8 @@ internal sealed class FakeRbdBus : IDisposable
         int next = 0;
         while (!_stop.IsCancellationRequested)
         {
-            string written = File.ReadAllText(AddFile);
+            // A test may take the bus away (an unloaded module) and bring it back.
+            string written = File.Exists(AddFile) ? File.ReadAllText(AddFile) : string.Empty;
             if (written.Length > 0)
             {
                 File.WriteAllText(AddFile, string.Empty);

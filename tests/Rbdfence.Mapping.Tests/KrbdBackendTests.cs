@@ -123,11 +123,160 @@ public sealed class KrbdBackendTests : IDisposable
     }
 
     [Fact]
-    public async Task Map_WithoutTheModule_SaysSo()
+    public async Task Map_WithoutTheModule_TriesModprobe_AndSaysWhyItFailed()
     {
-        var backend = new KrbdBackend(Path.Combine(_dir, "no-such-bus"), "/dev", new FakeKernelKeyring());
+        // A fake runner: this machine's kernel has no rbd module to load.
+        var runner = new ModprobeRunner(onRun: null, exitCode: 1, stderr: "modprobe: FATAL: Module rbd not found in directory /lib/modules/x");
+        var backend = new KrbdBackend(Path.Combine(_dir, "no-such-bus"), "/dev", new FakeKernelKeyring(), runner: runner);
         MapException e = await Assert.ThrowsAsync<MapException>(() => backend.MapAsync(Request(new VolumeRef("rbd", "vol1"))));
         Assert.Contains("rbd kernel module", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Module rbd not found", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["modprobe rbd single_major=Y"], runner.Calls);
+    }
+
+    [Fact]
+    public async Task Map_LoadsTheModule_WhenTheBusIsMissing()
+    {
+        // Nothing on a freshly booted host loads rbd before the first map (issue 9): the bus
+        // appears only once modprobe ran, as the fake runner plays it.
+        using var bus = new FakeRbdBus();
+        string parked = bus.Bus + ".unloaded";
+        Directory.Move(bus.Bus, parked);
+        var runner = new ModprobeRunner(onRun: () => Directory.Move(parked, bus.Bus), exitCode: 0, stderr: string.Empty);
+        var backend = new KrbdBackend(bus.Bus, bus.DevRoot, new FakeKernelKeyring(), null, TimeSpan.FromSeconds(5), runner);
+
+        MappedDevice device = await backend.MapAsync(Request(new VolumeRef("rbd", "vol1")) with { Exclusive = true });
+        Assert.Equal(["modprobe rbd single_major=Y"], runner.Calls);
+        Assert.Equal(Path.Combine(bus.DevRoot, "rbd0"), device.DevicePath);
+
+        // Loaded now: the next map runs no modprobe.
+        await backend.MapAsync(Request(new VolumeRef("rbd", "vol2")));
+        Assert.Single(runner.Calls);
+    }
+
+    [Fact]
+    public async Task Unmap_RetriesWhileTheKernelSaysBusy()
+    {
+        // udev probes a new /dev/rbdN for a moment after the map; a remove then fails with
+        // EBUSY (issue 9: the holder's clean-up unmap failed that way and leaked the mapping
+        // with the exclusive lock). Played here by a writer that refuses twice.
+        using var bus = new FakeRbdBus(emulateKernel: false);
+        bus.AddDevice(3, "rbd", null, "vol1", "-");
+        var writes = new List<string>();
+        KrbdBackend backend = new KrbdBackend(bus.Bus, bus.DevRoot, new FakeKernelKeyring(), (_, message) => _log.Add(message))
+        {
+            ControlWriter = (path, content) =>
+            {
+                writes.Add(Encoding.ASCII.GetString(content));
+                if (writes.Count <= 2)
+                {
+                    throw new IOException("Device or resource busy", 16);
+                }
+
+                File.WriteAllBytes(path, content);
+            },
+        };
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+
+        await backend.UnmapAsync(device);
+        Assert.Equal(["3", "3", "3"], writes);
+        Assert.Equal("3", File.ReadAllText(bus.RemoveFile));
+        Assert.Contains(_log, line => line.Contains("after 2 EBUSY", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Unmap_StillBusy_FailsAfterTheWait_AndSaysSo()
+    {
+        using var bus = new FakeRbdBus(emulateKernel: false);
+        bus.AddDevice(3, "rbd", null, "vol1", "-");
+        int writes = 0;
+        KrbdBackend backend = new KrbdBackend(bus.Bus, bus.DevRoot, new FakeKernelKeyring())
+        {
+            BusyUnmapWait = TimeSpan.FromMilliseconds(300),
+            ControlWriter = (_, _) =>
+            {
+                writes++;
+                throw new IOException("Device or resource busy", 16);
+            },
+        };
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+
+        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.UnmapAsync(device));
+        Assert.Contains("still busy after", e.Message, StringComparison.Ordinal);
+        Assert.InRange(writes, 2, 10);
+    }
+
+    [Fact]
+    public async Task Unmap_BusyWhileMounted_FailsAtOnce_NamingTheMountPoint()
+    {
+        // A mounted device stays busy: waiting would only delay the error.
+        using var bus = new FakeRbdBus(emulateKernel: false);
+        bus.AddDevice(3, "rbd", null, "vol1", "-");
+        string mounts = Path.Combine(_dir, "mounts");
+        File.WriteAllText(mounts, $"/dev/vda / ext4 rw 0 0\n{Path.Combine(bus.DevRoot, "rbd3")} /mnt/with\\040space ext4 rw 0 0\n");
+        int writes = 0;
+        KrbdBackend backend = new KrbdBackend(bus.Bus, bus.DevRoot, new FakeKernelKeyring())
+        {
+            MountsFile = mounts,
+            ControlWriter = (_, _) =>
+            {
+                writes++;
+                throw new IOException("Device or resource busy", 16);
+            },
+        };
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+
+        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.UnmapAsync(device));
+        Assert.Contains("it is mounted at /mnt/with space", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, writes);
+    }
+
+    [Fact]
+    public async Task Unmap_OtherErrors_AreNotRetried()
+    {
+        using var bus = new FakeRbdBus(emulateKernel: false);
+        bus.AddDevice(3, "rbd", null, "vol1", "-");
+        int writes = 0;
+        KrbdBackend backend = new KrbdBackend(bus.Bus, bus.DevRoot, new FakeKernelKeyring())
+        {
+            ControlWriter = (_, _) =>
+            {
+                writes++;
+                throw new IOException("No such device", 19);
+            },
+        };
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.UnmapAsync(device));
+        Assert.Contains("No such device", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, writes);
+    }
+
+    [Fact]
+    public async Task ClientOf_ReadsTheKernelClientsEntityAndAddress()
+    {
+        // The owner of the managed lock is the kernel client, not rbdfence: "this locker is
+        // us" and the fence need its exact entity and address (issue 9).
+        using var bus = new FakeRbdBus(emulateKernel: false);
+        bus.AddDevice(3, "rbd", null, "vol1", "-");
+        KrbdBackend backend = Backend(bus, new FakeKernelKeyring());
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+
+        Assert.Equal(new KrbdClient("client.4123", "10.0.0.9:0/12345"), backend.ClientOf(device));
+
+        Directory.Delete(Path.Combine(bus.Bus, "devices", "3"), recursive: true);
+        Assert.Null(backend.ClientOf(device));
+    }
+
+    private sealed class ModprobeRunner(Action? onRun, int exitCode, string stderr) : ICommandRunner
+    {
+        public List<string> Calls { get; } = new();
+
+        public Task<CommandOutput> RunAsync(string fileName, IReadOnlyList<string> arguments, TimeSpan timeout, System.Threading.CancellationToken cancellationToken = default)
+        {
+            Calls.Add(fileName + " " + string.Join(' ', arguments));
+            onRun?.Invoke();
+            return Task.FromResult(new CommandOutput(exitCode, string.Empty, stderr, TimedOut: false));
+        }
     }
 
     [Fact]

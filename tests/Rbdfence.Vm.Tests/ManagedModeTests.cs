@@ -1,0 +1,311 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Rbdfence.TestCluster;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Rbdfence.Vm.Tests;
+
+/// <summary>
+/// Issue 9's acceptance, in managed mode (images with exclusive-lock) on krbd and rbd-nbd,
+/// with rbdfence installed in the guests as an operator installs it and the volumes in their
+/// /etc/ceph/rbdfencetab. Guest a booted first, then b (the fixture); the steps run in order
+/// because they share the guests. The boot steps pass and run in CI (Tier=vm); the others
+/// are "vm-pending": scripts/test leaves them out until the product passes them (run them
+/// with <c>--filter Tier=vm-pending</c>).
+/// </summary>
+[Collection(VmCluster.Collection)]
+[TestCaseOrderer(StepOrderer.Name, StepOrderer.Assembly)]
+public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output)
+{
+    private static readonly TimeSpan TakeOver = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    [Trait("Tier", "vm")]
+    [Step(1)]
+    public Task Boot_krbd_a_holds_and_mounts_b_waits() => BootAssertionsAsync(cluster.BootVolume, "/mnt/bootk", "mnt-bootk.mount", "krbd");
+
+    [Fact]
+    [Trait("Tier", "vm")]
+    [Step(2)]
+    public Task Boot_nbd_a_holds_and_mounts_b_waits() => BootAssertionsAsync(cluster.BootNbdVolume, "/mnt/bootn", "mnt-bootn.mount", "nbd");
+
+    [Fact]
+    [Trait("Tier", "vm-pending")]
+    [Step(3)]
+    public Task Hand_over_krbd_five_rounds() => HandOverAsync(cluster.BootVolume, "mnt-bootk.mount", rounds: 5);
+
+    [Fact]
+    [Trait("Tier", "vm-pending")]
+    [Step(4)]
+    public Task Hand_over_nbd_five_rounds() => HandOverAsync(cluster.BootNbdVolume, "mnt-bootn.mount", rounds: 5);
+
+    /// <summary>
+    /// SIGKILL of a's holder while mapped: the mapping stays behind; the unit restarts, and
+    /// a must hold and mount again (its own leftover reused or fenced, never waited on),
+    /// while b, waiting for the same volume, never mounts it.
+    /// </summary>
+    [Fact]
+    [Trait("Tier", "vm-pending")]
+    [Step(5)]
+    public async Task Killed_holder_a_holds_and_mounts_again_b_never_mounts()
+    {
+        const string Volume = "rbd/crash";
+        const string Mount = "mnt-crash.mount";
+        string unit = VmCluster.InstanceOf(Volume);
+        await cluster.CreateFormattedImageAsync(Volume);
+        await AddVolumeAsync("a", Volume, "/mnt/crash", "krbd");
+        Assert.True(await cluster.WaitActiveAsync("a", Mount, TakeOver), await cluster.DescribeAsync("a", unit));
+        await AddVolumeAsync("b", Volume, "/mnt/crash", "krbd");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        string mainPid = await cluster.PropertyAsync("a", unit, "MainPID");
+        (await cluster.ExecAsync("a", $"systemctl kill --signal=KILL --kill-whom=main '{unit}'")).EnsureSuccess();
+        // The mapping is left behind by the dead holder.
+        output.WriteLine((await cluster.ExecAsync("a", "ls /sys/bus/rbd/devices; mount | grep crash || true")).StdOut);
+
+        bool again = await WaitAsync(
+            async () => await cluster.PropertyAsync("a", unit, "MainPID") is var pid && pid != mainPid && pid != "0"
+                && await cluster.PropertyAsync("a", unit, "ActiveState") == "active"
+                && await cluster.PropertyAsync("a", Mount, "ActiveState") == "active",
+            TakeOver);
+        Assert.True(again, await cluster.DescribeAsync("a", unit));
+        Assert.Equal("0", await cluster.PropertyAsync("b", Mount, "ActiveEnterTimestampMonotonic"));
+        (await cluster.ExecAsync("a", "echo after-kill > /mnt/crash/proof && sync")).EnsureSuccess();
+    }
+
+    /// <summary>
+    /// a is reset (power cycled, no shutdown) while holding, and boots again before anyone
+    /// else took the volume: it must hold and mount again; b never mounts meanwhile.
+    /// </summary>
+    [Fact]
+    [Trait("Tier", "vm-pending")]
+    [Step(6)]
+    public async Task Reset_a_boots_holds_and_mounts_again_b_never_mounts()
+    {
+        const string Volume = "rbd/crash";
+        const string Mount = "mnt-crash.mount";
+        string unit = VmCluster.InstanceOf(Volume);
+        if (await cluster.PropertyAsync("a", Mount, "ActiveState") != "active")
+        {
+            Assert.Fail("precondition: a does not hold rbd/crash (the previous step failed)\n" + await cluster.DescribeAsync("a", unit));
+        }
+
+        string table = Path.Join(cluster.Work, "a-crash.tab");
+        File.WriteAllText(table, VmCluster.TableLine(Volume, "/mnt/crash", "krbd"));
+        (await cluster.SignalAsync("kill", "a")).EnsureSuccess();
+        await cluster.BootAsync("a", table);
+        double? mounted = await cluster.MountedUptimeAsync("a", Mount, TimeSpan.FromSeconds(120));
+        output.WriteLine($"a after the reset: rbd/crash mounted at {mounted} s of uptime");
+        Assert.True(mounted is not null, await cluster.DescribeAsync("a", unit));
+        Assert.Equal("after-kill", (await cluster.ExecAsync("a", "cat /mnt/crash/proof")).StdOut.Trim());
+        Assert.Equal("0", await cluster.PropertyAsync("b", Mount, "ActiveEnterTimestampMonotonic"));
+    }
+
+    /// <summary>
+    /// a's qemu is frozen (SIGSTOP) while a writer appends fsync'd records: b fences a and
+    /// mounts within watch timeout + grace + 10 s; a, resumed, is told it was fenced (holder
+    /// exit 78) and its writes fail; on b the file system is clean and holds every record
+    /// a had acknowledged and none written after the freeze.
+    /// </summary>
+    [Fact]
+    [Trait("Tier", "vm-pending")]
+    [Step(7)]
+    public async Task Frozen_a_is_fenced_by_b_which_mounts_and_a_writes_nothing_after()
+    {
+        const string Volume = "rbd/frozen";
+        const string Mount = "mnt-frozen.mount";
+        string unit = VmCluster.InstanceOf(Volume);
+        await cluster.CreateFormattedImageAsync(Volume);
+        await AddVolumeAsync("a", Volume, "/mnt/frozen", "krbd");
+        Assert.True(await cluster.WaitActiveAsync("a", Mount, TakeOver), await cluster.DescribeAsync("a", unit));
+        await AddVolumeAsync("b", Volume, "/mnt/frozen", "krbd");
+
+        // One record a line, fsync'd (sync FILE), then acknowledged in a's /run.
+        (await cluster.ExecAsync("a", """
+            setsid bash -c 'i=0; while :; do i=$((i + 1)); echo "a $i" >> /mnt/frozen/records && sync /mnt/frozen/records && echo $i > /run/acked || echo "failed $i" >> /run/writer-errors; sleep 0.2; done' </dev/null >/dev/null 2>&1 &
+            """)).EnsureSuccess();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        string ipA = (await cluster.ExecAsync("a", "ip -4 -o addr show eth0 | awk '{ split($4, a, \"/\"); print a[1] }'")).EnsureSuccess().StdOut.Trim();
+        int ackedBeforeFreeze = int.Parse((await cluster.ExecAsync("a", "cat /run/acked")).EnsureSuccess().StdOut.Trim(), CultureInfo.InvariantCulture);
+
+        DateTime frozenAt = DateTime.UtcNow;
+        (await cluster.SignalAsync("freeze", "a")).EnsureSuccess();
+        double? tookOverAfter = null;
+        try
+        {
+            TimeSpan limit = TimeSpan.FromSeconds(VmCluster.WatchTimeout + VmCluster.Grace + 10);
+            bool mounted = await WaitAsync(async () => await cluster.PropertyAsync("b", Mount, "ActiveState") == "active", limit + TimeSpan.FromSeconds(30));
+            tookOverAfter = (DateTime.UtcNow - frozenAt).TotalSeconds;
+            output.WriteLine($"b mounted {tookOverAfter:0.0} s after the freeze (limit {limit.TotalSeconds} s, seen by polling)");
+            Assert.True(mounted, await cluster.DescribeAsync("b", unit));
+            Assert.True(tookOverAfter <= limit.TotalSeconds + 3, $"b mounted {tookOverAfter:0.0} s after the freeze; limit {limit.TotalSeconds} s");
+            string blocklist = (await cluster.CephAsync("ceph", "osd", "blocklist", "ls")).StdOut;
+            output.WriteLine(blocklist);
+            Assert.Contains(ipA + ":0/", blocklist, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await cluster.SignalAsync("thaw", "a");
+        }
+
+        // a, resumed: its holder learns it was fenced and exits 78; its writes fail.
+        bool fenced = await WaitAsync(
+            async () => (await cluster.ExecAsync("a", $"journalctl -u '{unit}' --no-pager -o cat | grep -c 'status=78/'")).StdOut.Trim() is var n && n != "0",
+            TimeSpan.FromSeconds(60));
+        Assert.True(fenced, await cluster.DescribeAsync("a", unit));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        int ackedAfter = int.Parse((await cluster.ExecAsync("a", "cat /run/acked")).StdOut.Trim(), CultureInfo.InvariantCulture);
+        Assert.True(ackedAfter <= ackedBeforeFreeze + 6, $"a acknowledged records up to {ackedAfter} after being fenced (at the freeze: {ackedBeforeFreeze})");
+        await cluster.ExecAsync("a", "pkill -f 'mnt/frozen/records' || true");
+
+        // On b, from the device itself (b's page cache would hide a's writes): clean, and
+        // the records a acknowledged are all there, and nothing a tried after the freeze.
+        (await cluster.ExecAsync("b", $"systemctl stop '{unit}'", 120)).EnsureSuccess();
+        CommandResult check = await cluster.ExecAsync("b", KrbdSmokeTests.MapScript + """
+            set -e
+            id=$(map frozen read_only)
+            fsck.ext4 -n -f /dev/rbd$id; echo "fsck=$?"
+            debugfs -R 'cat /records' /dev/rbd$id 2>/dev/null > /run/records
+            echo "last=$(tail -n 1 /run/records | cut -d' ' -f2)"
+            echo "count=$(grep -c '^a ' /run/records)"
+            echo $id > /sys/bus/rbd/remove_single_major
+            """);
+        output.WriteLine(check.ToString());
+        check.EnsureSuccess();
+        int last = int.Parse(KrbdSmokeTests.Field(check.StdOut, "last"), CultureInfo.InvariantCulture);
+        Assert.Equal("0", KrbdSmokeTests.Field(check.StdOut, "fsck"));
+        Assert.Equal(last.ToString(CultureInfo.InvariantCulture), KrbdSmokeTests.Field(check.StdOut, "count"));
+        Assert.True(last >= ackedBeforeFreeze, $"record {ackedBeforeFreeze} was acknowledged on a but the volume ends at {last}");
+        Assert.True(last <= ackedBeforeFreeze + 6, $"the volume has records up to {last}; a had acknowledged {ackedBeforeFreeze} when frozen");
+    }
+
+    private async Task BootAssertionsAsync(string volume, string mountPoint, string mount, string backend)
+    {
+        await cluster.BootWithTablesAsync();
+        string unit = VmCluster.InstanceOf(volume);
+        foreach (string line in cluster.Log)
+        {
+            output.WriteLine(line);
+        }
+
+        Assert.True(await cluster.WaitActiveAsync("a", mount, TimeSpan.FromSeconds(30)), await cluster.DescribeAsync("a", unit));
+        string statusText = await cluster.PropertyAsync("a", unit, "StatusText");
+        output.WriteLine($"a: {unit} StatusText={statusText}");
+        Assert.NotEqual(string.Empty, statusText);
+        (await cluster.ExecAsync("a", $"echo from-a > {mountPoint}/proof && sync")).EnsureSuccess();
+
+        string ipA = (await cluster.ExecAsync("a", "ip -4 -o addr show eth0 | awk '{ split($4, a, \"/\"); print a[1] }'")).EnsureSuccess().StdOut.Trim();
+        string locks = (await cluster.CephAsync("rbd", "lock", "ls", volume)).EnsureSuccess().StdOut;
+        string watchers = (await cluster.CephAsync("rbd", "status", volume)).EnsureSuccess().StdOut;
+        output.WriteLine(locks + watchers);
+        Assert.Contains(ipA + ":0/", locks, StringComparison.Ordinal);
+        Assert.Contains(ipA + ":0/", watchers, StringComparison.Ordinal);
+
+        // b waits: its unit is starting, nothing of the volume mapped or mounted there.
+        CommandResult status = await cluster.ExecAsync("b", $"rbdfence status {volume}");
+        output.WriteLine(status.ToString());
+        Assert.Contains("guest-a", status.StdOut + status.StdErr, StringComparison.Ordinal);
+        Assert.Equal("activating", await cluster.PropertyAsync("b", unit, "ActiveState"));
+        Assert.NotEqual("active", await cluster.PropertyAsync("b", mount, "ActiveState"));
+        string mappedOnB = backend == "krbd"
+            ? (await cluster.ExecAsync("b", $"grep -lx '{volume.Split('/')[1]}' /sys/bus/rbd/devices/*/name 2>/dev/null || true")).StdOut
+            : (await cluster.ExecAsync("b", "rbd-nbd list-mapped 2>/dev/null || true")).StdOut;
+        Assert.Equal(string.Empty, mappedOnB.Trim());
+    }
+
+    private async Task HandOverAsync(string volume, string mount, int rounds)
+    {
+        await cluster.BootWithTablesAsync();
+        string unit = VmCluster.InstanceOf(volume);
+        Assert.True(await cluster.WaitActiveAsync("a", mount, TimeSpan.FromSeconds(30)), "precondition: a holds the volume\n" + await cluster.DescribeAsync("a", unit));
+        var wakeUps = new List<double>();
+        var startUps = new List<double>();
+        var rests = new List<double>();
+        string holder = "a", waiter = "b";
+        for (int round = 1; round <= rounds; round++)
+        {
+            double offsetHolder = await ClockOffsetAsync(holder);
+            double offsetWaiter = await ClockOffsetAsync(waiter);
+            (await cluster.ExecAsync(holder, $"systemctl stop '{unit}'", 120)).EnsureSuccess();
+            Assert.True(await cluster.WaitActiveAsync(waiter, mount, TakeOver), $"round {round}: {waiter} did not mount\n" + await cluster.DescribeAsync(waiter, unit));
+
+            // Realtime stamps, each guest's clock corrected to the host's.
+            double unmapped = await SecondsAsync(holder, unit, "ExecMainExitTimestamp") - offsetHolder;
+            double holderStarted = await SecondsAsync(waiter, unit, "ExecMainStartTimestamp") - offsetWaiter;
+            double ready = await SecondsAsync(waiter, unit, "ActiveEnterTimestamp") - offsetWaiter;
+            double mounted = await SecondsAsync(waiter, mount, "ActiveEnterTimestamp") - offsetWaiter;
+            wakeUps.Add(holderStarted - unmapped);
+            startUps.Add(ready - holderStarted);
+            rests.Add(mounted - ready);
+            output.WriteLine(FormattableString.Invariant(
+                $"round {round} {holder}->{waiter}: unmap->{waiter}'s holder started {(holderStarted - unmapped) * 1000:0} ms, holder start-up {(ready - holderStarted) * 1000:0} ms, ready->mounted {(mounted - ready) * 1000:0} ms, total {(mounted - unmapped) * 1000:0} ms"));
+
+            // The old holder queues up again, as a host that wants the volume back.
+            (await cluster.ExecAsync(holder, $"systemctl start --no-block '{unit}'")).EnsureSuccess();
+            (holder, waiter) = (waiter, holder);
+        }
+
+        output.WriteLine(FormattableString.Invariant(
+            $"medians over {rounds} rounds: wake-up {Median(wakeUps) * 1000:0} ms, holder start-up {Median(startUps) * 1000:0} ms, rest {Median(rests) * 1000:0} ms (clock offsets estimated by the agent's round trip)"));
+        Assert.True(Median(rests) < 1.0, $"median ready->mounted {Median(rests):0.000} s; goal < 1 s");
+    }
+
+    /// <summary>Guest clock minus host clock (s), from the quickest of five agent round trips.</summary>
+    private async Task<double> ClockOffsetAsync(string guest)
+    {
+        double best = double.MaxValue, offset = 0;
+        for (int i = 0; i < 5; i++)
+        {
+            double before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1e3;
+            CommandResult now = (await cluster.ExecAsync(guest, "date +%s.%N")).EnsureSuccess();
+            double after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1e3;
+            if (after - before < best)
+            {
+                best = after - before;
+                offset = double.Parse(now.StdOut.Trim(), CultureInfo.InvariantCulture) - ((before + after) / 2);
+            }
+        }
+
+        return offset;
+    }
+
+    /// <summary>A timestamp property of a unit, in seconds since the epoch on the guest's clock (µs resolution).</summary>
+    private async Task<double> SecondsAsync(string guest, string unit, string property)
+    {
+        string raw = (await cluster.ExecAsync(guest, $"date -d \"$(systemctl show -P {property} --timestamp=us+utc '{unit}')\" +%s.%6N")).EnsureSuccess().StdOut.Trim();
+        return double.Parse(raw, CultureInfo.InvariantCulture);
+    }
+
+    private async Task AddVolumeAsync(string guest, string volume, string mountPoint, string backend)
+    {
+        string line = VmCluster.TableLine(volume, mountPoint, backend).TrimEnd('\n');
+        (await cluster.ExecAsync(guest, $"echo '{line}' >> /etc/ceph/rbdfencetab && systemctl daemon-reload && systemctl start --no-block '{VmCluster.InstanceOf(volume)}'", 180)).EnsureSuccess();
+    }
+
+    private static async Task<bool> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
+
+        return false;
+    }
+
+    private static double Median(List<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -371,7 +372,7 @@ public sealed class FencedVolume : IDisposable
             foreach (string key in WatchKeys())
             {
                 string w = key[..key.IndexOf(' ', StringComparison.Ordinal)];
-                if (w != _ownAddress && !Contains(watchersBefore, key) && !dataPath.Contains(w)
+                if (w != _ownAddress && !watchersBefore.Contains(key) && !dataPath.Contains(w)
                     && CephAddress.Host(w).SequenceEqual(CephAddress.Host(_ownAddress)))
                 {
                     dataPath.Add(w);
@@ -544,19 +545,6 @@ public sealed class FencedVolume : IDisposable
 
         _silentSince.Remove(holder.Client + " " + holder.Cookie);
         return string.Join(' ', decision.FenceTargets);
-    }
-
-    private static bool Contains(IReadOnlyCollection<string> set, string item)
-    {
-        foreach (string s in set)
-        {
-            if (s == item)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static bool IsTransient(int errno) =>

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Text;
 
 namespace Rbdfence.Fencing;
 
@@ -52,6 +51,4 @@ public sealed record HolderRecord(string Cookie, string Locker, string HostName,
             DateTimeOffset.FromUnixTimeSeconds(since),
             clients.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
-
-    internal byte[] ToUtf8() => Encoding.UTF8.GetBytes(Format());
 }

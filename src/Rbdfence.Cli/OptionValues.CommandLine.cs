@@ -86,7 +86,7 @@ internal static partial class OptionValues
 
     /// <summary>An exception's message as one line, without .NET's "(Parameter 'x')" suffix.</summary>
     public static string MessageOf(ArgumentException e) =>
-        Printable(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal));
+        Printable(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal), 200);
 
     /// <summary>One hour, Ceph's own default for <c>ceph osd blocklist add</c>.</summary>
     public const double DefaultBlocklistExpiry = 3600;

@@ -29,7 +29,7 @@ public sealed class BadInputTests(MultiHostCluster cluster)
     public async Task A_name_no_backend_can_map_is_refused_before_the_lock_is_taken(string verb, string spec)
     {
         // Ceph allows these names; the kernel's add string and rbd-fuse's options do not.
-        (await cluster.Cluster.RbdAsync("create", "--size", "16", spec)).EnsureSuccess();
+        (await cluster.Cluster.RbdAsync("create", "--size", "16", "--image-feature", "layering", spec)).EnsureSuccess();
         AssertOneLine(await cluster.Host(1).RbdfenceAsync(verb, spec, "--backend", "fuse"), 64, "cannot be passed to a map backend");
         await AssertUnlockedAsync(spec);
     }

@@ -24,7 +24,8 @@ public sealed class SecretsTests(MultiHostCluster cluster)
         string volume = await cluster.CreateImageAsync("secrets");
         string image = volume["rbd/".Length..];
         TestHost host = cluster.Host(1);
-        string link = Path.Combine(Directory.CreateTempSubdirectory("rbdfence-secrets.").FullName, "dev");
+        string work = Directory.CreateTempSubdirectory("rbdfence-secrets.").FullName;
+        string link = Path.Combine(work, "dev");
         using var notify = new NotifyListener();
 
         (await host.RbdfenceAsync("acquire", volume)).EnsureSuccess();
@@ -55,6 +56,7 @@ public sealed class SecretsTests(MultiHostCluster cluster)
         }
 
         (int code, string stdout, string stderr) = await holder.WaitAsync(TimeSpan.FromSeconds(60));
+        Directory.Delete(work, recursive: true);
         Assert.True(code == 0, $"holder exited {code}: {stderr}");
         Assert.DoesNotContain(key, stdout + stderr, StringComparison.Ordinal);
         Assert.True(looked.Count >= 2, "the holder and its data path were looked at");

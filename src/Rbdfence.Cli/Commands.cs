@@ -24,18 +24,23 @@ internal static class Commands
 
     private static readonly Option<string> Id = new("--id")
     {
-        Description = "Ceph user to connect as, without 'client.' (default: admin, or what CEPH_ARGS says)",
+        Description = "Ceph user to connect as, without 'client.' (default: admin, or what CEPH_ARGS says); use one with the caps in SECURITY.md",
         DefaultValueFactory = _ => "admin",
+        CustomParser = OptionValues.ParseCephId,
     };
 
-    private static readonly Option<string?> Keyring = new("--keyring") { Description = "Keyring file (default: what the conf says)" };
+    private static readonly Option<string?> Keyring = new("--keyring")
+    {
+        Description = "Keyring file (default: what the conf says); refused (77) unless owned by root or this user and writable by no one else",
+    };
 
     private static readonly Option<string?> Conf = new("--conf", "-c") { Description = "ceph.conf path (default: $CEPH_CONF, then /etc/ceph/ceph.conf)" };
 
     private static readonly Option<double> ConnectTimeout = new("--connect-timeout")
     {
-        Description = "Seconds to wait for the cluster before exiting 69 (unreachable)",
+        Description = "Seconds to wait for the cluster before exiting 69 (unreachable); 1 to 3600",
         DefaultValueFactory = _ => 10,
+        CustomParser = OptionValues.Seconds(OptionValues.ConnectTimeout),
     };
 
     private static readonly Option<bool> Json = new("--json") { Description = "Print the result as one JSON object" };
@@ -48,8 +53,9 @@ internal static class Commands
 
     private static readonly Option<double> Grace = new("--grace")
     {
-        Description = "Seconds a holder may go without a watch on the image before it is stale and fenced",
-        DefaultValueFactory = _ => 45,
+        Description = "Seconds a holder may go without a watch on the image before it is stale and fenced; 1 to 86400",
+        DefaultValueFactory = _ => OptionValues.DefaultGrace,
+        CustomParser = OptionValues.Seconds(OptionValues.Grace),
     };
 
     private static readonly Option<bool> KubeletCookie = new("--kubelet-cookie")
@@ -59,9 +65,9 @@ internal static class Commands
 
     private static readonly Option<TimeSpan?> Wait = new("--wait")
     {
-        Description = "Wait for the holder to let go, at most SECONDS (no value or `infinity`: forever)",
+        Description = "Wait for the holder to let go, at most SECONDS (0 to 1000000; no value or `infinity`: forever)",
         Arity = ArgumentArity.ZeroOrOne,
-        CustomParser = ParseWait,
+        CustomParser = OptionValues.ParseWait,
     };
 
     private static readonly Option<string> Backend = new("--backend")
@@ -70,10 +76,19 @@ internal static class Commands
         DefaultValueFactory = _ => "krbd",
     };
 
-    private static readonly Option<double> Interval = new("--interval")
+    private static readonly Option<double> Interval = CheckedInterval(new("--interval")
     {
-        Description = "Seconds between the holder's checks that the lock is still ours and we are not fenced",
-        DefaultValueFactory = _ => 5,
+        Description = "Seconds between the holder's checks that the lock is still ours and we are not fenced (and watchdog pings); " +
+            "0.1 to 60, at most half of --grace and of the unit's WatchdogSec (default 5, or less to fit them)",
+        DefaultValueFactory = OptionValues.DefaultIntervalFrom(Grace),
+        CustomParser = OptionValues.Seconds(OptionValues.Interval),
+    });
+
+    private static readonly Option<double> BlocklistExpiry = new("--blocklist-expiry")
+    {
+        Description = "Whole seconds a fenced holder stays blocklisted (ceph osd blocklist add ... SECONDS); 1 to 31536000",
+        DefaultValueFactory = _ => OptionValues.DefaultBlocklistExpiry,
+        CustomParser = OptionValues.Seconds(OptionValues.BlocklistExpiry),
     };
 
     // The unit template passes these through the environment its generated drop-in sets.
@@ -97,13 +112,13 @@ internal static class Commands
             "69 cluster unreachable, 74 lock kept (the device is still mapped here), 75 held by a live peer (try again later),\n" +
             "77 permission denied, 78 fenced.");
 
-        root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait));
+        root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait, BlocklistExpiry));
         root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", Release, Mode, KubeletCookie));
         root.Subcommands.Add(Verb("status", "Show who holds the volume, since when, live or stale, and who watches it", Status, Mode, Grace));
-        root.Subcommands.Add(Verb("hold", "Hold the lock and serve the volume as a block device until stopped (the systemd service's main process)", Hold, Mode, Grace, KubeletCookie, Backend, Interval, DeviceLink, ReadOnly));
-        root.Subcommands.Add(Verb("map", "Take the lock (as acquire, without waiting) and map the volume to a block device; prints the device", Map, Mode, Grace, KubeletCookie, Backend, DeviceLink, ReadOnly));
+        root.Subcommands.Add(Verb("hold", "Hold the lock and serve the volume as a block device until stopped (the systemd service's main process)", Hold, Mode, Grace, KubeletCookie, Backend, Interval, DeviceLink, ReadOnly, BlocklistExpiry));
+        root.Subcommands.Add(Verb("map", "Take the lock (as acquire, without waiting) and map the volume to a block device; prints the device", Map, Mode, Grace, KubeletCookie, Backend, DeviceLink, ReadOnly, BlocklistExpiry));
         root.Subcommands.Add(Verb("unmap", "Unmap this host's device of the volume; the lock stays until 'rbdfence release'", Unmap, Mode, Backend, DeviceLink));
-        root.Subcommands.Add(Verb("break", "Fence the holder (blocklist it) and break its lock, live or not: the operator's override", Break, Mode));
+        root.Subcommands.Add(Verb("break", "Fence the holder (blocklist it) and break its lock, live or not: the operator's override", Break, Mode, BlocklistExpiry));
         return root;
     }
 
@@ -140,6 +155,7 @@ internal static class Commands
                     Mode = parse.GetValue(Mode),
                     Grace = TimeSpan.FromSeconds(parse.GetValue(Grace)),
                     KubeletCookie = parse.GetValue(KubeletCookie),
+                    BlocklistExpiry = OptionValues.BlocklistExpiryOf(parse, BlocklistExpiry),
                 };
                 long connecting = Stopwatch.GetTimestamp();
                 using RadosCluster cluster = RadosCluster.Connect(options);
@@ -168,6 +184,16 @@ internal static class Commands
             catch (InvalidOperationException e)
             {
                 return output.Fail(ExitCodes.Failure, e.Message);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                // A keyring or conf refused for its owner or mode (SecretFiles), or a file we may not open.
+                return output.Fail(ExitCodes.PermissionDenied, e.Message);
+            }
+            catch (ArgumentException e)
+            {
+                // A name no map backend can pass on (VolumeRef.Validate): refused before anything is taken.
+                return output.Fail(ExitCodes.Usage, OptionValues.MessageOf(e));
             }
         });
         return command;
@@ -269,26 +295,10 @@ internal static class Commands
         return given.Tokens.Count == 0 ? Timeout.InfiniteTimeSpan : parse.GetValue(Wait) ?? TimeSpan.Zero;
     }
 
-    private static TimeSpan? ParseWait(ArgumentResult result)
+    private static Option<double> CheckedInterval(Option<double> interval)
     {
-        if (result.Tokens.Count == 0)
-        {
-            return Timeout.InfiniteTimeSpan;
-        }
-
-        string text = result.Tokens[0].Value;
-        if (string.Equals(text, "infinity", StringComparison.Ordinal))
-        {
-            return Timeout.InfiniteTimeSpan;
-        }
-
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || seconds < 0)
-        {
-            result.AddError($"--wait takes a number of seconds, not '{text}'");
-            return null;
-        }
-
-        return TimeSpan.FromSeconds(seconds);
+        interval.Validators.Add(OptionValues.IntervalWithin(Grace));
+        return interval;
     }
 
     private static int ErrnoExitCode(int errno) => errno switch

@@ -37,6 +37,10 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
             KeyringPath = keyring,
             ConfPath = conf ?? Environment.GetEnvironmentVariable("CEPH_CONF"),
         };
+
+        // A name the backend cannot pass on (a space, ',', '=') is refused now, before the
+        // lock is taken, not by the backend after it (ArgumentException: a usage error).
+        request.Volume.Validate();
         return new MappedDataPath(backend, request);
     }
 

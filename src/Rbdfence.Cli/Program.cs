@@ -8,19 +8,46 @@ namespace Rbdfence.Cli;
 
 internal static class Program
 {
+    // Built once: its options are static, and each build would add them to new parents.
+    private static readonly RootCommand Root = Commands.Build();
+
     private static async Task<int> Main(string[] args)
     {
-        RootCommand root = Commands.Build();
-        ParseResult parsed = root.Parse(args);
+        // First, before librados reads a key: a crash must not write it into a core file.
+        if (CoreDumps.Disable() is not 0 and int errno)
+        {
+            Console.Error.WriteLine($"rbdfence: cannot make this process non-dumpable (prctl errno {errno}); refusing to handle keys");
+            return ExitCodes.Failure;
+        }
+
+        ParseResult parsed = Parse(args);
         if (parsed.Errors.Count > 0 && !IsHelp(args))
         {
-            // One line, the first problem; --help has the rest.
-            Console.Error.WriteLine($"rbdfence: {parsed.Errors[0].Message} (see 'rbdfence --help')");
+            // One line, the first problem (whatever the input smuggled in stays printable); --help has the rest.
+            Console.Error.WriteLine($"rbdfence: {OptionValues.Printable(parsed.Errors[0].Message, 200)} (see 'rbdfence --help')");
             return ExitCodes.Usage;
         }
 
-        return await parsed.InvokeAsync().ConfigureAwait(false);
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The last resort: whatever a verb did not expect is one line and exit 1, never a stack trace.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Console.Error.WriteLine($"rbdfence: unexpected {e.GetType().Name}: {OptionValues.Printable(e.Message, 200)}");
+            return ExitCodes.Failure;
+        }
     }
+
+    /// <summary>
+    /// The command line as rbdfence reads it. No response files: System.CommandLine would
+    /// otherwise read any argument starting with '@' as a file of more arguments (a spec
+    /// "@/etc/shadow" would be opened; one with a NUL in it threw).
+    /// </summary>
+    internal static ParseResult Parse(string[] args) =>
+        Root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
     private static bool IsHelp(string[] args) => Array.Exists(args, a => a is "-h" or "--help" or "-?");
 }

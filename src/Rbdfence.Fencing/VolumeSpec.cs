@@ -27,7 +27,13 @@ public sealed record VolumeSpec(string Pool, string Namespace, string Image, str
             path = text[..at];
             if (snapshot.Length == 0)
             {
-                error = $"'{text}': empty snapshot name after '@'";
+                error = $"'{Escape(text)}': empty snapshot name after '@'";
+                return false;
+            }
+
+            if (ContainsControl(snapshot))
+            {
+                error = $"'{Escape(text)}' contains a control character";
                 return false;
             }
         }
@@ -35,7 +41,7 @@ public sealed record VolumeSpec(string Pool, string Namespace, string Image, str
         string[] parts = path.Split('/');
         if (parts.Length is < 2 or > 3)
         {
-            error = $"'{text}' is not a volume spec; expected pool[/namespace]/image";
+            error = $"'{Escape(text)}' is not a volume spec; expected pool[/namespace]/image";
             return false;
         }
 
@@ -43,7 +49,7 @@ public sealed record VolumeSpec(string Pool, string Namespace, string Image, str
         {
             if (part.Length == 0)
             {
-                error = $"'{text}' has an empty component; expected pool[/namespace]/image";
+                error = $"'{Escape(text)}' has an empty component; expected pool[/namespace]/image";
                 return false;
             }
 
@@ -106,5 +112,23 @@ public sealed record VolumeSpec(string Pool, string Namespace, string Image, str
         return false;
     }
 
-    private static string Escape(string s) => s.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
+    /// <summary>For messages: every control character as <c>\xNN</c> (so the message stays one line), long specs cut.</summary>
+    private static string Escape(string s)
+    {
+        const int Shown = 200;
+        var builder = new System.Text.StringBuilder(Math.Min(s.Length, Shown) + 8);
+        foreach (char c in s.Length > Shown ? s[..Shown] : s)
+        {
+            if (char.IsControl(c) || c is '\u2028' or '\u2029' || char.IsSurrogate(c))
+            {
+                builder.Append("\\x").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return s.Length > Shown ? builder.Append("...").ToString() : builder.ToString();
+    }
 }

@@ -39,6 +39,14 @@ public static class Generator
             return 1;
         }
 
+        if (Rbdfence.Fencing.SecretFiles.Problem(table, "volume table") is { } untrusted)
+        {
+            // Whoever can write the table decides what root maps and mounts, and as which
+            // Ceph user: nothing of it is generated, and the errors unit says so at boot.
+            log.Error($"{untrusted}; no fenced volumes generated");
+            return AddErrorsUnit(new UnitWriter(dest, Path.GetFullPath(table)), table, self, log);
+        }
+
         byte[] content;
         try
         {

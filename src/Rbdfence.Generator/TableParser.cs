@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using Rbdfence.Cli;
 
 namespace Rbdfence.Generator;
 
@@ -416,13 +417,10 @@ public static class TableParser
             switch (key)
             {
                 case "id":
-                    foreach (char c in value)
+                    if (!OptionValues.TryParseCephId("id", value, out string idError))
                     {
-                        if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-                        {
-                            error = $"id '{value}' is not a Ceph user name (letters, digits, '.', '_', '-'; without 'client.')";
-                            return false;
-                        }
+                        error = idError;
+                        return false;
                     }
 
                     to.Id = value;
@@ -482,28 +480,35 @@ public static class TableParser
                     {
                         to.WaitSeconds = null;
                     }
-                    else if (IsSeconds(value))
+                    else if (OptionValues.TryParseSeconds("wait", value, OptionValues.Wait, out _, out string waitError))
                     {
                         to.WaitSeconds = value;
                     }
                     else
                     {
-                        error = $"wait '{value}' is neither a number of seconds nor 'infinity'";
+                        error = waitError.Replace("takes a number of seconds,", "takes a number of seconds or 'infinity',", StringComparison.Ordinal);
                         return false;
                     }
 
                     break;
                 case "grace":
-                    if (!IsSeconds(value))
+                    if (!OptionValues.TryParseSeconds("grace", value, OptionValues.Grace, out _, out error))
                     {
-                        error = $"grace '{value}' is not a number of seconds";
                         return false;
                     }
 
                     to.GraceSeconds = value;
                     break;
+                case "blocklist-expiry":
+                    if (!OptionValues.TryParseSeconds("blocklist-expiry", value, OptionValues.BlocklistExpiry, out _, out error))
+                    {
+                        return false;
+                    }
+
+                    to.BlocklistExpirySeconds = value;
+                    break;
                 default:
-                    error = $"unknown rbdfence option '{key}' (known: id, keyring, conf, mode, wait, backend, grace)";
+                    error = $"unknown rbdfence option '{key}' (known: id, keyring, conf, mode, wait, backend, grace, blocklist-expiry)";
                     return false;
             }
         }
@@ -535,33 +540,6 @@ public static class TableParser
         }
 
         return result;
-    }
-
-    /// <summary>A non-negative decimal number of seconds, as <c>rbdfence --wait/--grace</c> parse it.</summary>
-    private static bool IsSeconds(string value)
-    {
-        if (value.Length is 0 or > 12)
-        {
-            return false;
-        }
-
-        int dot = value.IndexOf('.', StringComparison.Ordinal);
-        string whole = dot < 0 ? value : value[..dot];
-        string fraction = dot < 0 ? "0" : value[(dot + 1)..];
-        return whole.Length > 0 && fraction.Length > 0 && IsDigits(whole) && IsDigits(fraction);
-    }
-
-    private static bool IsDigits(string s)
-    {
-        foreach (char c in s)
-        {
-            if (!char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static bool IsOctal(byte b) => b is >= (byte)'0' and <= (byte)'7';
@@ -637,6 +615,8 @@ public static class TableParser
 
         public string? GraceSeconds { get; set; }
 
+        public string? BlocklistExpirySeconds { get; set; }
+
         public VolumeEntry Build() => new()
         {
             Line = Line,
@@ -660,6 +640,7 @@ public static class TableParser
             WaitSeconds = WaitSeconds,
             Backend = Backend,
             GraceSeconds = GraceSeconds,
+            BlocklistExpirySeconds = BlocklistExpirySeconds,
         };
     }
 }

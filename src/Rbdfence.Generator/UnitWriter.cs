@@ -164,6 +164,11 @@ public sealed class UnitWriter
             Environment(text, "RBDFENCE_GRACE", volume.GraceSeconds);
         }
 
+        if (volume.BlocklistExpirySeconds is not null)
+        {
+            Environment(text, "RBDFENCE_BLOCKLIST_EXPIRY", volume.BlocklistExpirySeconds);
+        }
+
         Environment(text, "RBDFENCE_BACKEND", volume.Backend.ToString().ToLowerInvariant());
         Environment(text, "RBDFENCE_READ_ONLY", volume.ReadOnly ? "yes" : "no");
         Environment(text, "RBDFENCE_CEPH_OPTIONS", string.Join(' ', ceph));

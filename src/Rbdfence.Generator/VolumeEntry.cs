@@ -78,4 +78,7 @@ public sealed class VolumeEntry
 
     /// <summary>Seconds without a watch before a holder is stale (<c>--grace</c>), or null for rbdfence's default.</summary>
     public string? GraceSeconds { get; init; }
+
+    /// <summary>Whole seconds a fenced holder stays blocklisted (<c>--blocklist-expiry</c>), or null for rbdfence's default.</summary>
+    public string? BlocklistExpirySeconds { get; init; }
 }

@@ -22,6 +22,29 @@ public sealed class BadInputTests(MultiHostCluster cluster)
         AssertOneLine(r, code, text);
     }
 
+    [Theory]
+    [InlineData("map", "rbd/with space")]
+    [InlineData("map", "rbd/comma,image")]
+    [InlineData("hold", "rbd/equals=image")]
+    public async Task A_name_no_backend_can_map_is_refused_before_the_lock_is_taken(string verb, string spec)
+    {
+        // Ceph allows these names; the kernel's add string and rbd-fuse's options do not.
+        (await cluster.Cluster.RbdAsync("create", "--size", "16", "--image-feature", "layering", spec)).EnsureSuccess();
+        AssertOneLine(await cluster.Host(1).RbdfenceAsync(verb, spec, "--backend", "fuse"), 64, "cannot be passed to a map backend");
+        await AssertUnlockedAsync(spec);
+    }
+
+    [Fact]
+    public async Task A_keyring_others_can_write_is_refused()
+    {
+        string volume = await cluster.CreateImageAsync("loosekey");
+        string keyring = Path.Combine(cluster.Cluster.Dir, "loose.keyring");
+        File.Copy(cluster.Cluster.KeyringPath, keyring, overwrite: true);
+        (await cluster.Host(1).RunAsync("chmod", "664", keyring)).EnsureSuccess();
+        AssertOneLine(await cluster.Host(1).RbdfenceAsync("acquire", volume, "--keyring", keyring), 77, "is writable by group or others (mode 0664)");
+        await AssertUnlockedAsync(volume);
+    }
+
     [Fact]
     public async Task An_unknown_option_is_a_usage_error()
     {
@@ -37,7 +60,7 @@ public sealed class BadInputTests(MultiHostCluster cluster)
         string keyring = Path.Combine(cluster.Cluster.Dir, "wrong.keyring");
         // A well-formed key the cluster does not know.
         string key = (await cluster.Cluster.RunAsync("ceph-authtool", ["--gen-print-key"])).EnsureSuccess().StdOut.Trim();
-        await File.WriteAllTextAsync(keyring, $"[client.admin]\n\tkey = {key}\n");
+        await File.WriteAllTextAsync(keyring, $"[client.rbdfence]\n\tkey = {key}\n");
         AssertOneLine(await cluster.Host(1).RbdfenceAsync("acquire", volume, "--keyring", keyring), 77, "permission denied");
         await AssertUnlockedAsync(volume);
     }

@@ -27,7 +27,7 @@ public sealed class TestHost(MultiHostCluster cluster, string name, string netns
 
     /// <summary>Runs <c>rbdfence ARGS --conf CONF</c> on this host.</summary>
     public Task<CommandResult> RbdfenceAsync(params string[] arguments) =>
-        cluster.Cluster.RunAsync("env", [.. Identity(), "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath],
+        cluster.Cluster.RunAsync("env", [.. Identity(), "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath, .. LeastPrivilege],
             TimeSpan.FromSeconds(120), Namespace);
 
     /// <summary>Runs any command on this host (in its namespace), with the cluster's CEPH_CONF.</summary>
@@ -39,7 +39,7 @@ public sealed class TestHost(MultiHostCluster cluster, string name, string netns
 
     /// <summary>Starts <c>rbdfence ARGS</c> with extra <c>NAME=VALUE</c> environment entries (e.g. NOTIFY_SOCKET).</summary>
     public BackgroundProcess StartRbdfenceWith(string[] environment, params string[] arguments) =>
-        Start("env", [.. Identity(), .. environment, "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath]);
+        Start("env", [.. Identity(), .. environment, "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath, .. LeastPrivilege]);
 
     /// <summary>Starts any command on this host without waiting for it.</summary>
     public BackgroundProcess Start(string tool, params string[] arguments)
@@ -60,6 +60,9 @@ public sealed class TestHost(MultiHostCluster cluster, string name, string netns
         psi.Environment.Remove("CEPH_ARGS");
         return new BackgroundProcess(Process.Start(psi)!);
     }
+
+    /// <summary>rbdfence runs as the cluster's client.rbdfence (mon/osd 'profile rbd', docs/SECURITY.md), not as admin.</summary>
+    private static readonly string[] LeastPrivilege = ["--id", "rbdfence"];
 
     private string[] Identity() =>
     [

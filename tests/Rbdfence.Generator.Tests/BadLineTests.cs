@@ -64,6 +64,34 @@ public class BadLineTests
         Assert.Empty(Directory.EnumerateFiles(Path.Join(scratch.Path, "late")));
     }
 
+    [Theory]
+    [InlineData(0b110_110_100, "is writable by group or others (mode 0664)")]
+    [InlineData(0b110_100_110, "is writable by group or others (mode 0646)")]
+    public void A_table_others_can_write_is_not_read(int mode, string reason)
+    {
+        using var scratch = new TempDirectory();
+        string table = scratch.Join("rbdfencetab");
+        File.WriteAllText(table, "rbd/vol /mnt/vol ext4 defaults\n");
+        File.SetUnixFileMode(table, (UnixFileMode)mode);
+        string output = scratch.MakeDirectory("normal");
+
+        GeneratorRunner.Outcome outcome = GeneratorRunner.InProcessFromFile(table, output);
+
+        Assert.Equal(0, outcome.ExitCode);
+        string line = Assert.Single(outcome.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"the volume table {table} {reason}; refusing it (chmod go-w); no fenced volumes generated", line, StringComparison.Ordinal);
+        // Only the unit that reports it at boot: no mount, no service drop-in.
+        Assert.Equal(
+            [UnitWriter.ErrorsUnit, "remote-fs.target.wants/" + UnitWriter.ErrorsUnit],
+            Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(output, f)).Order(StringComparer.Ordinal));
+
+        // The control: the same table, 0644, generates the volume.
+        File.SetUnixFileMode(table, (UnixFileMode)0b110_100_100);
+        string again = scratch.MakeDirectory("again");
+        Assert.Equal(string.Empty, GeneratorRunner.InProcessFromFile(table, again).Log);
+        Assert.True(File.Exists(Path.Join(again, "mnt-vol.mount")));
+    }
+
     [Fact]
     public void A_missing_table_generates_nothing_and_succeeds()
     {

@@ -71,6 +71,11 @@ public class InjectionTests
     [InlineData(@"rbd/vol /mnt/x ext4 defaults mode=managed\012ExecStart=x")]
     [InlineData(@"rbd/vol /mnt/x ext4 defaults wait=1\012ExecStart=x")]
     [InlineData(@"rbd/vol /mnt/x ext4 defaults grace=1;rm")]
+    [InlineData(@"rbd/vol /mnt/x ext4 defaults blocklist-expiry=60\012ExecStart=x")]
+    [InlineData(@"rbd/vol /mnt/x ext4 defaults blocklist-expiry=60\040--id=admin")]
+    [InlineData(@"rbd/vol /mnt/x ext4 defaults grace=NaN")]
+    [InlineData(@"rbd/vol /mnt/x ext4 defaults wait=1e400")]
+    [InlineData(@"rbd/vol /mnt/x ext4 defaults grace=999999999999")]
     public void Lines_that_cannot_be_written_safely_are_refused(string line)
     {
         using var scratch = new TempDirectory();

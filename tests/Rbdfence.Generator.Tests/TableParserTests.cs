@@ -10,7 +10,7 @@ public class TableParserTests
     {
         Assert.True(TableParser.TryParseLine(
             7,
-            @"rbd/ns1/vol1  /mnt//data/  xfs  noatime,ro,nofail,x-systemd.requires=a.service,x-systemd.requires=/srv,x-systemd.after=/var/lib,x-systemd.before=b.service,x-systemd.wanted-by=c.target,x-systemd.required-by=d.target  id=web,keyring=/k,conf=/c,mode=managed,wait=2.5,backend=nbd,grace=60",
+            @"rbd/ns1/vol1  /mnt//data/  xfs  noatime,ro,nofail,x-systemd.requires=a.service,x-systemd.requires=/srv,x-systemd.after=/var/lib,x-systemd.before=b.service,x-systemd.wanted-by=c.target,x-systemd.required-by=d.target  id=web,keyring=/k,conf=/c,mode=managed,wait=2.5,backend=nbd,grace=60,blocklist-expiry=600",
             out VolumeEntry? entry,
             out string? error),
             error);
@@ -36,6 +36,7 @@ public class TableParserTests
         Assert.Equal("2.5", entry.WaitSeconds);
         Assert.Equal(MapBackend.Nbd, entry.Backend);
         Assert.Equal("60", entry.GraceSeconds);
+        Assert.Equal("600", entry.BlocklistExpirySeconds);
     }
 
     [Theory]
@@ -78,9 +79,16 @@ public class TableParserTests
     [InlineData("rbd/vol /mnt/x ext4 x-systemd.requires=t@.service", "neither a unit name")]
     [InlineData("rbd/vol /mnt/x ext4 defaults mode=exclusive", "not auto, advisory or managed")]
     [InlineData("rbd/vol /mnt/x ext4 defaults backend=rbd-fuse", "not krbd, nbd or fuse")]
-    [InlineData("rbd/vol /mnt/x ext4 defaults wait=-1", "neither a number")]
-    [InlineData("rbd/vol /mnt/x ext4 defaults wait=1e3", "neither a number")]
-    [InlineData("rbd/vol /mnt/x ext4 defaults grace=forever", "not a number")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults wait=-1", "wait takes a number of seconds or 'infinity', not '-1'")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults wait=1e3", "wait takes a number of seconds or 'infinity', not '1e3'")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults wait=1000001", "wait 1000001 is out of range: 0 to 1000000 seconds")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults grace=forever", "grace takes a number of seconds, not 'forever'")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults grace=0", "grace 0 is out of range: 1 to 86400 seconds")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults grace=999999999999", "grace 999999999999 is out of range")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults grace=NaN", "grace takes a number of seconds, not 'NaN'")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults blocklist-expiry=0", "blocklist-expiry 0 is out of range: 1 to 31536000 seconds")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults blocklist-expiry=2.5", "blocklist-expiry takes whole seconds, not '2.5'")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults blocklist-expiry=infinity", "blocklist-expiry takes a number of seconds (whole), not 'infinity'")]
     [InlineData("rbd/vol /mnt/x ext4 defaults id=client.admin,id=x", "given twice")]
     [InlineData("rbd/vol /mnt/x ext4 defaults keyring", "not key=value")]
     [InlineData("rbd/vol /mnt/x ext4 defaults keyring=relative", "not an absolute path")]

@@ -60,6 +60,7 @@ public sealed unsafe class RadosCluster : IDisposable
                 connection.Set("keyring", options.Keyring);
             }
 
+            connection.CheckSecretFiles();
             CephErrors.Check(LibRados.rados_connect(handle), "cannot connect to the cluster");
             return connection;
         }
@@ -77,6 +78,51 @@ public sealed unsafe class RadosCluster : IDisposable
         fixed (byte* v = Utf8.Z(value))
         {
             CephErrors.Check(LibRados.rados_conf_set(Handle, o, v), $"cannot set option {option}");
+        }
+    }
+
+    /// <summary>Reads one config option (its value after the conf, CEPH_ARGS and what was set).</summary>
+    public string Get(string option)
+    {
+        const int ENAMETOOLONG = 36;
+        for (int size = 1024; ; size *= 4)
+        {
+            byte[] buffer = new byte[size];
+            fixed (byte* o = Utf8.Z(option))
+            fixed (byte* b = buffer)
+            {
+                int rc = LibRados.rados_conf_get(Handle, o, b, (nuint)buffer.Length);
+                if (rc == -ENAMETOOLONG && size < 1 << 20)
+                {
+                    continue;
+                }
+
+                CephErrors.Check(rc, $"cannot read option {option}");
+                return Utf8.Decode(new ReadOnlySpan<byte>(b, buffer.Length));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refuses (<see cref="UnauthorizedAccessException"/>) the files librados is about to read
+    /// the key from when another user could have written them: the first existing file of the
+    /// <c>keyring</c> search list (the one librados uses) and <c>keyfile</c>.
+    /// </summary>
+    private void CheckSecretFiles()
+    {
+        // Ceph splits the search list at these (ceph_resolve_file_search, get_str_list).
+        foreach (string candidate in Get("keyring").Split([',', ';', '=', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (System.IO.File.Exists(candidate))
+            {
+                SecretFiles.Check(candidate, "keyring");
+                break;
+            }
+        }
+
+        if (Get("keyfile") is { Length: > 0 } keyfile)
+        {
+            SecretFiles.Check(keyfile, "key file");
         }
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Rbdfence.Fencing;
@@ -12,13 +13,18 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
 {
     private MappedDevice? _device;
 
+    // Under the state directory, so that two identities on one machine (containers, the
+    // test hosts) never share an rbd-fuse mount point, and the processes and loop devices
+    // found through it are this identity's own.
+    private static string FuseRoot => Path.Combine(Lease.StateDirectory, "fuse");
+
     public static MappedDataPath For(string backendName, FencedVolume volume, string clientId, string? keyring, string? conf, bool readOnly)
     {
         IMapBackend backend = backendName switch
         {
             "krbd" => new KrbdBackend(),
             "nbd" => new NbdBackend(),
-            "fuse" => new FuseLoopBackend(),
+            "fuse" => new FuseLoopBackend(FuseRoot),
             _ => throw new UnsafeCombinationException($"unknown backend '{backendName}': krbd, nbd or fuse"),
         };
         bool exclusive = volume.Mode == LockMode.Managed;
@@ -93,7 +99,7 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
             return $"rbd-nbd (pid {nbd})";
         }
 
-        var fuse = new FuseLoopBackend();
+        var fuse = new FuseLoopBackend(FuseRoot);
         if (await fuse.FindMappedAsync(volume, cancel).ConfigureAwait(false) is { } loop)
         {
             return $"{loop.DevicePath} (rbd-fuse + loop)";

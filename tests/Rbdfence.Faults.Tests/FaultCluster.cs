@@ -59,10 +59,11 @@ public sealed class FaultCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Every `ip netns exec` copies the mount table (this machine's / is private): a host's
-        // file system mounted here would live on in every host process started after it,
-        // keeping its loop device busy after the unmount. Under a shared mount, unmounts
-        // reach those copies too.
+        // Host processes share this machine's mount table (nsenter --net), but the Ceph
+        // daemons that scripts/ceph-cluster (re)starts run under `ip netns exec`, which copies
+        // it (this machine's / is private): a host's file system mounted here would live on
+        // in an OSD restarted after it, keeping its loop device busy after the unmount.
+        // Under a shared mount, unmounts reach those copies too.
         (await Processes.RunAsync("mount", ["--bind", WorkDir, WorkDir])).EnsureSuccess();
         _shared = true;
         (await Processes.RunAsync("mount", ["--make-shared", WorkDir])).EnsureSuccess();

@@ -28,9 +28,12 @@ public sealed class FaultHost(FaultCluster cluster, string name, string netns, s
     /// <summary>What this host's whole-host blocklist entry looks like.</summary>
     public string WholeHostEntry => Address + ":0/0";
 
+    /// <summary>rbdfence runs as the cluster's client.rbdfence (mon/osd 'profile rbd', docs/SECURITY.md), not as admin.</summary>
+    private static readonly string[] LeastPrivilege = ["--id", "rbdfence"];
+
     /// <summary>Runs <c>rbdfence ARGS</c> on this host, with extra NAME=VALUE environment entries.</summary>
     public Task<CommandResult> RbdfenceAsync(string[] environment, params string[] arguments) =>
-        cluster.Cluster.RunAsync("env", [.. Identity(), .. environment, "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath],
+        cluster.Cluster.RunAsync("env", [.. Identity(), .. environment, "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath, .. LeastPrivilege],
             TimeSpan.FromSeconds(120), Namespace);
 
     public Task<CommandResult> RbdfenceAsync(params string[] arguments) => RbdfenceAsync([], arguments);
@@ -41,13 +44,14 @@ public sealed class FaultHost(FaultCluster cluster, string name, string netns, s
 
     /// <summary>Starts <c>rbdfence ARGS</c> with extra NAME=VALUE environment entries, without waiting.</summary>
     public BackgroundProcess StartRbdfence(string[] environment, params string[] arguments) =>
-        Start("env", [.. Identity(), .. environment, "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath]);
+        Start("env", [.. Identity(), .. environment, "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath, .. LeastPrivilege]);
 
     /// <summary>Starts any command in this host's namespace without waiting for it.</summary>
     public BackgroundProcess Start(string tool, params string[] arguments)
     {
-        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in (string[])["netns", "exec", Namespace, tool, .. arguments])
+        (string fileName, List<string> inNamespace) = NetworkNamespaces.Command(Namespace, tool, arguments);
+        var psi = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in inNamespace)
         {
             psi.ArgumentList.Add(a);
         }
@@ -93,7 +97,7 @@ public sealed class BackgroundProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The process id (<c>ip netns exec</c> and <c>env</c> exec the command, so it is the command's own).</summary>
+    /// <summary>The process id (<c>nsenter</c> and <c>env</c> exec the command, so it is the command's own).</summary>
     public int Pid => _process.Id;
 
     public void Signal(string signal) => Local.Kill(signal, Pid);

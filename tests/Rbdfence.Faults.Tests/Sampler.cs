@@ -86,10 +86,11 @@ public sealed class Sampler : IAsyncDisposable
     private async Task LoopAsync()
     {
         Task blocklists = Task.Run(BlocklistLoopAsync);
-        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
         string pool = _volume[.._volume.IndexOf('/', StringComparison.Ordinal)];
-        foreach (string a in (string[])["netns", "exec", _cluster.NetworkNamespace!, "dotnet", BuiltTools.Sampler, _cluster.ConfPath, pool, _image,
-            ((int)Period.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)])
+        (string fileName, List<string> inNamespace) = NetworkNamespaces.Command(_cluster.NetworkNamespace!, "dotnet",
+            [BuiltTools.Sampler, _cluster.ConfPath, pool, _image, ((int)Period.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)]);
+        var psi = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (string a in inNamespace)
         {
             psi.ArgumentList.Add(a);
         }

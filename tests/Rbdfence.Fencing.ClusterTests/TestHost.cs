@@ -44,13 +44,14 @@ public sealed class TestHost(MultiHostCluster cluster, string name, string netns
     /// <summary>Starts any command on this host without waiting for it.</summary>
     public BackgroundProcess Start(string tool, params string[] arguments)
     {
-        var psi = new ProcessStartInfo("ip")
+        (string fileName, List<string> inNamespace) = NetworkNamespaces.Command(Namespace, tool, arguments);
+        var psi = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in (string[])["netns", "exec", Namespace, tool, .. arguments])
+        foreach (string a in inNamespace)
         {
             psi.ArgumentList.Add(a);
         }
@@ -94,7 +95,7 @@ public sealed class BackgroundProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The process id (<c>ip netns exec</c> execs the command, so it is the command's own).</summary>
+    /// <summary>The process id (<c>nsenter</c> execs the command, so it is the command's own).</summary>
     public int Pid => _process.Id;
 
     /// <summary>SIGTERM, as systemd stops a service.</summary>

@@ -203,8 +203,8 @@ public sealed class CephCluster : IAsyncDisposable
         IEnumerable<string> fullArguments = arguments;
         if (networkNamespace is not null)
         {
-            fileName = "ip";
-            fullArguments = new[] { "netns", "exec", networkNamespace, tool }.Concat(arguments);
+            (fileName, List<string> inNamespace) = NetworkNamespaces.Command(networkNamespace, tool, arguments);
+            fullArguments = inNamespace;
         }
 
         return ProcessRunner.RunAsync(

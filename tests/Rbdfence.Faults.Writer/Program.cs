@@ -57,7 +57,7 @@ internal static class Program
                 var record = new FaultRecord(host, seq, NowNs(), FaultRecord.PayloadFor(host, seq));
                 byte[] bytes = record.Encode(out uint crc);
                 data.Write(bytes);
-                data.Flush(flushToDisk: true); // fsync: acknowledged means on the image
+                Fsync.Of(data.SafeFileHandle); // acknowledged means on the image
                 acks.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ACK {seq} {record.WallNs} {crc:x8} {NowNs()}"));
                 stop.Token.WaitHandle.WaitOne(intervalMs);
             }

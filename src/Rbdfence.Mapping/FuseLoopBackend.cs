@@ -86,7 +86,8 @@ public sealed class FuseLoopBackend : IMapBackend
 
         string mountDir = MountDirFor(volume);
         string imageFile = Path.Combine(mountDir, volume.Image);
-        if (Directory.Exists(mountDir) && MountTable.IsMountPoint(mountDir))
+        // Not Directory.Exists: a dead rbd-fuse's mount fails stat (ENOTCONN) and looks absent.
+        if (MountTable.IsMountPoint(mountDir))
         {
             MappedDevice? existing = await FindMappedAsync(volume, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
@@ -265,9 +266,9 @@ public sealed class FuseLoopBackend : IMapBackend
     /// </summary>
     private async Task<List<LoopDevice>> OurLoopsAsync(string mountDir, string imageFile, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(mountDir))
+        if (!Directory.Exists(mountDir) && !MountTable.IsMountPoint(mountDir))
         {
-            return [];
+            return []; // a dead rbd-fuse's mount fails stat (ENOTCONN), hence the mount table
         }
 
         return (await ListLoopsAsync(cancellationToken).ConfigureAwait(false))

@@ -158,7 +158,10 @@ internal static class Commands
                     BlocklistExpiry = OptionValues.BlocklistExpiryOf(parse, BlocklistExpiry),
                 };
                 long connecting = Stopwatch.GetTimestamp();
-                using RadosCluster cluster = RadosCluster.Connect(options);
+                // A verb that may wait for the lock (acquire --wait) also waits for the cluster:
+                // at boot the network or the mons may come up after this unit starts.
+                TimeSpan reachWithin = command.Options.Contains(Wait) ? WaitFor(parse) : TimeSpan.Zero;
+                using RadosCluster cluster = await ConnectAsync(options, reachWithin, output, cancel).ConfigureAwait(false);
                 long connected = Stopwatch.GetTimestamp();
                 using FencedVolume volume = FencedVolume.Open(cluster, spec, HostIdentity.FromSystem(), fence);
                 long opened = Stopwatch.GetTimestamp();
@@ -299,6 +302,32 @@ internal static class Commands
     {
         interval.Validators.Add(OptionValues.IntervalWithin(Grace));
         return interval;
+    }
+
+    /// <summary>
+    /// Connects, retrying an unreachable cluster (each attempt bounded by --connect-timeout)
+    /// until <paramref name="within"/> has passed; any other failure, or none left, is final.
+    /// </summary>
+    private static async Task<RadosCluster> ConnectAsync(CephClientOptions options, TimeSpan within, Output output, CancellationToken cancel)
+    {
+        long started = Stopwatch.GetTimestamp();
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return RadosCluster.Connect(options);
+            }
+            catch (CephException e) when (ErrnoExitCode(e.Errno) == ExitCodes.Unreachable &&
+                (within == Timeout.InfiniteTimeSpan || within > Stopwatch.GetElapsedTime(started)))
+            {
+                bool forever = within == Timeout.InfiniteTimeSpan;
+                TimeSpan left = forever ? TimeSpan.MaxValue : within - Stopwatch.GetElapsedTime(started);
+                TimeSpan pause = TimeSpan.FromSeconds(Math.Min(5, attempt));
+                output.Progress($"the cluster is unreachable ({Errno.Describe(e.Errno)}); trying again in {pause.TotalSeconds:0} s" +
+                    (forever ? string.Empty : $", for {left.TotalSeconds:0} s more"));
+                await Task.Delay(pause < left ? pause : left, cancel).ConfigureAwait(false);
+            }
+        }
     }
 
     private static int ErrnoExitCode(int errno) => errno switch

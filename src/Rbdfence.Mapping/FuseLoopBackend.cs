@@ -250,12 +250,14 @@ public sealed class FuseLoopBackend : IMapBackend
         }
 
         FuseConnections.Abort(mountDir);
+        // Listed before the FUSE mount goes: once it is detached the loop device's back file
+        // reads "/IMAGE" and no longer names this volume, and the device would leak.
+        List<LoopDevice> loops = await OurLoopsAsync(mountDir, Path.Combine(mountDir, device.Volume.Image), cancellationToken).ConfigureAwait(false);
         await _runner.RunAsync("umount", ["-l", mountDir], _timeout, cancellationToken).ConfigureAwait(false);
-        foreach (LoopDevice loop in await OurLoopsAsync(mountDir, Path.Combine(mountDir, device.Volume.Image), cancellationToken).ConfigureAwait(false))
+        foreach (LoopDevice loop in loops)
         {
-            {
-                await _runner.RunAsync("losetup", ["-d", loop.Device], _timeout, cancellationToken).ConfigureAwait(false);
-            }
+            // Busy (a file system still on it): marked to be freed when its last user goes.
+            await _runner.RunAsync("losetup", ["-d", loop.Device], _timeout, cancellationToken).ConfigureAwait(false);
         }
     }
 

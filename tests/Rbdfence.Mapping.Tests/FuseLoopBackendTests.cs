@@ -111,6 +111,31 @@ public sealed class FuseLoopBackendTests : IDisposable
         await AssertNothingLeftAsync(volume);
     }
 
+    [Fact]
+    public async Task ForceUnmap_under_a_busy_file_system_frees_the_loop_device_once_the_file_system_goes()
+    {
+        VolumeRef volume = await CreateImageAsync();
+        string mountPoint = Path.Combine(_dir, "busy");
+        Directory.CreateDirectory(mountPoint);
+        MappedDevice device = await _backend.MapAsync(Request(volume));
+        await Shell.RunAsync("mkfs.ext4", "-q", device.DevicePath);
+        await Shell.RunAsync("mount", device.DevicePath, mountPoint);
+        using (FileStream busy = File.Open(Path.Combine(mountPoint, "open"), FileMode.Create))
+        {
+            // A fenced holder's teardown: the data path dies under a file system still in use.
+            await _backend.ForceUnmapAsync(device);
+            Assert.Empty(FuseLoopBackend.RbdFuseProcesses(_backend.MountDirFor(volume)));
+        }
+
+        await Shell.RunAsync("umount", "-l", mountPoint);
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await Shell.RunAsync("losetup", "-n", "-O", "NAME")).StdOut.Split('\n').Any(l => l.Trim() == device.DevicePath))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{device.DevicePath} was left attached after its file system went (never marked for release)");
+            await Task.Delay(100);
+        }
+    }
+
     private async Task AssertNothingLeftAsync(VolumeRef volume)
     {
         string mountDir = _backend.MountDirFor(volume);

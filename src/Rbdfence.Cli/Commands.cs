@@ -113,7 +113,7 @@ internal static class Commands
             "77 permission denied, 78 fenced.");
 
         root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait, BlocklistExpiry));
-        root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", Release, Mode, KubeletCookie));
+        root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", ReleaseWithoutCluster, Release, [Mode, KubeletCookie]));
         root.Subcommands.Add(Verb("status", "Show who holds the volume, since when, live or stale, and who watches it", Status, Mode, Grace));
         root.Subcommands.Add(Verb("hold", "Hold the lock and serve the volume as a block device until stopped (the systemd service's main process)", Hold, Mode, Grace, KubeletCookie, Backend, Interval, DeviceLink, ReadOnly, BlocklistExpiry));
         root.Subcommands.Add(Verb("map", "Take the lock (as acquire, without waiting) and map the volume to a block device; prints the device", Map, Mode, Grace, KubeletCookie, Backend, DeviceLink, ReadOnly, BlocklistExpiry));
@@ -122,7 +122,16 @@ internal static class Commands
         return root;
     }
 
-    private static Command Verb(string name, string description, Func<ParseResult, Invocation, CancellationToken, Task<int>> run, params Option[] extra)
+    private static Command Verb(string name, string description, Func<ParseResult, Invocation, CancellationToken, Task<int>> run, params Option[] extra) =>
+        Verb(name, description, null, run, extra);
+
+    /// <param name="beforeConnecting">Answers without the cluster when it can (non-null), else the verb connects and runs.</param>
+    private static Command Verb(
+        string name,
+        string description,
+        Func<VolumeSpec, Output, CancellationToken, Task<int?>>? beforeConnecting,
+        Func<ParseResult, Invocation, CancellationToken, Task<int>> run,
+        Option[] extra)
     {
         var command = new Command(name, description) { Spec };
         foreach (Option option in (Option[])[Id, Keyring, Conf, ConnectTimeout, Json, .. extra])
@@ -150,6 +159,12 @@ internal static class Commands
                     Conf = parse.GetValue(Conf),
                     ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(ConnectTimeout)),
                 };
+                RadosCluster.CheckFilesExist(options); // a mistyped path is an error even when the cluster is not needed
+                if (beforeConnecting is not null && await beforeConnecting(spec, output, cancel).ConfigureAwait(false) is { } answered)
+                {
+                    return answered;
+                }
+
                 var fence = new FenceOptions
                 {
                     Mode = parse.GetValue(Mode),
@@ -268,15 +283,23 @@ internal static class Commands
     /// Never lets go while this host can still write the image: anything still serving it
     /// (a device of any backend, its process) keeps the lock, loudly, with exit 74.
     /// </summary>
-    private static async Task<int> Release(ParseResult parse, Invocation it, CancellationToken cancel)
+    /// <summary>
+    /// What release can answer from this host alone, before connecting (ExecStopPost runs it
+    /// however the unit ended, the cluster perhaps unreachable): a device still serving the
+    /// volume keeps the lock (74); no lease means this host holds nothing to let go. Null: connect.
+    /// </summary>
+    private static async Task<int?> ReleaseWithoutCluster(VolumeSpec spec, Output output, CancellationToken cancel)
     {
-        if (await MappedDataPath.FindAnyAsync(it.Volume.Spec, cancel).ConfigureAwait(false) is { } still)
+        if (await MappedDataPath.FindAnyAsync(spec, cancel).ConfigureAwait(false) is { } still)
         {
-            return it.Output.Kept(it.Volume, still);
+            return output.Kept(spec, still);
         }
 
-        return it.Output.Released(it.Volume, it.Volume.Release(retryFor: TimeSpan.FromSeconds(20)));
+        return Lease.Read(Lease.PathFor(Lease.StateDirectory, spec)) is null ? output.NotHeld(spec) : null;
     }
+
+    private static Task<int> Release(ParseResult parse, Invocation it, CancellationToken cancel) =>
+        Task.FromResult(it.Output.Released(it.Volume, it.Volume.Release(retryFor: TimeSpan.FromSeconds(20))));
 
     private static Task<int> Status(ParseResult parse, Invocation it, CancellationToken cancel) =>
         Task.FromResult(it.Output.Status(it.Volume.Status()));

@@ -97,17 +97,37 @@ internal sealed class Output(bool json)
         return ExitCodes.Ok;
     }
 
-    public int Kept(FencedVolume volume, string still)
+    /// <summary>Release without a lease of this host: nothing of it to let go, said without asking the cluster.</summary>
+    public int NotHeld(VolumeSpec spec)
     {
-        string line = $"{volume.Spec}: not releasing the lock: {still} still serves it on this host, which could still write; " +
-            $"the lock stays with this host until that is gone (unmount and unmap it, then run 'rbdfence release {volume.Spec}')";
+        if (json)
+        {
+            Write(w =>
+            {
+                w.WriteString("result", "not-held");
+                w.WriteNumber("at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                w.WriteString("volume", spec.ToString());
+            });
+        }
+        else
+        {
+            Console.WriteLine($"{spec}: not held by this host, nothing to release");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    public int Kept(VolumeSpec spec, string still)
+    {
+        string line = $"{spec}: not releasing the lock: {still} still serves it on this host, which could still write; " +
+            $"the lock stays with this host until that is gone (unmount and unmap it, then run 'rbdfence release {spec}')";
         if (json)
         {
             Write(w =>
             {
                 w.WriteString("result", "kept");
                 w.WriteNumber("at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                w.WriteString("volume", volume.Spec.ToString());
+                w.WriteString("volume", spec.ToString());
                 w.WriteString("still", still);
             });
         }

@@ -41,6 +41,31 @@ public sealed class UnreachableClusterTests(MultiHostCluster cluster)
         }
     }
 
+    [Fact]
+    public async Task Release_of_a_volume_this_host_does_not_hold_answers_without_the_cluster()
+    {
+        // ExecStopPost runs release however the unit ended, also when acquire never got the
+        // lock because the cluster was unreachable: that stop must not wait for a connect timeout.
+        string volume = await cluster.CreateImageAsync("never-held");
+        TestHost host = cluster.Host(7);
+        await LinkAsync(host, up: false);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            CommandResult released = await host.RbdfenceAsync("release", volume, "--connect-timeout", "20", "--json");
+            Assert.True(released.ExitCode == 0, $"release exited {released.ExitCode}: {released.StdErr}");
+            Assert.Equal("not-held", JsonResult.Parse(released.StdOut).Text("result"));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"release took {clock.Elapsed.TotalSeconds:0.0} s without the cluster (connect timeout 20 s)");
+
+            CommandResult typo = await host.RbdfenceAsync("release", volume, "--keyring", "/nonexistent/keyring");
+            Assert.True(typo.ExitCode == 64, $"release with a missing keyring file exited {typo.ExitCode}, not 64: {typo.StdErr}");
+        }
+        finally
+        {
+            await LinkAsync(host, up: true);
+        }
+    }
+
     private static async Task LinkAsync(TestHost host, bool up) =>
         (await Processes.RunAsync("ip", ["-n", host.Namespace, "link", "set", "eth0", up ? "up" : "down"])).EnsureSuccess();
 }

@@ -17,8 +17,11 @@ public sealed unsafe class RadosCluster : IDisposable
     /// Connects as <c>client.&lt;id&gt;</c> with a bounded timeout, so an unreachable monitor is
     /// an error after <see cref="CephClientOptions.ConnectTimeout"/>, not a hang.
     /// </summary>
-    public static RadosCluster Connect(CephClientOptions options)
+    /// <summary>Throws <see cref="System.IO.FileNotFoundException"/> for a conf or keyring path given but absent.</summary>
+    public static void CheckFilesExist(CephClientOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+
         // librados reports a missing file as ENOENT, which reads like a missing image.
         foreach ((string? path, string what) in (ReadOnlySpan<(string?, string)>)[(options.Conf, "ceph conf"), (options.Keyring, "keyring")])
         {
@@ -27,6 +30,11 @@ public sealed unsafe class RadosCluster : IDisposable
                 throw new System.IO.FileNotFoundException($"no {what} at {path}", path);
             }
         }
+    }
+
+    public static RadosCluster Connect(CephClientOptions options)
+    {
+        CheckFilesExist(options);
 
         rados_t handle;
         fixed (byte* cluster = Utf8.Z("ceph"))

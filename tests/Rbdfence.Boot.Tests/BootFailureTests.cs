@@ -103,7 +103,13 @@ public sealed class BootFailureTests(BootCluster cluster, ITestOutputHelper outp
             double mountedAfter = (await host.MonotonicAsync("srv-required.mount", "ActiveEnterTimestampMonotonic") - reachable) / 1e6;
             output.WriteLine($"mounted {mountedAfter:0.0} s after the cluster became reachable");
             CommandResult running = await host.RunAsync("timeout", "30", "systemctl", "is-system-running", "--wait");
-            Assert.Equal("running", running.StdOut.Trim());
+            string failedUnits = (await host.SystemctlAsync("list-units", "--failed", "--no-legend", "--plain", "--no-pager")).StdOut;
+            output.WriteLine($"boot finished: {running.StdOut.Trim()}; failed units: {(failedUnits.Trim().Length == 0 ? "none" : failedUnits)}");
+            // Boot completes; units of the container unrelated to the volumes may fail without a network at boot.
+            Assert.Contains(running.StdOut.Trim(), (string[])["running", "degraded"]);
+            Assert.DoesNotContain("rbdfence", failedUnits, StringComparison.Ordinal);
+            Assert.DoesNotContain("srv-", failedUnits, StringComparison.Ordinal);
+            Assert.DoesNotContain("remote-fs", failedUnits, StringComparison.Ordinal);
             (await host.RunAsync("sh", "-c", "echo ok > /srv/required/proof && sync")).EnsureSuccess();
         }
         finally

@@ -120,6 +120,12 @@ public sealed class FuseLoopBackend : IMapBackend
 
             arguments.Add("-r");
             arguments.Add(volume.Image);
+
+            // No librbd write-back cache: rbd-fuse's fsync calls rbd_flush and ignores its
+            // result, so a flush that fails (this client blocklisted) would acknowledge cached
+            // writes the image never gets. Uncached, every write reaches the OSDs before it
+            // returns, and a fenced client's write fails (EIO through the loop device).
+            arguments.Add("--rbd_cache=false");
             arguments.Add("--id");
             arguments.Add(request.ClientId);
             if (request.KeyringPath is not null)

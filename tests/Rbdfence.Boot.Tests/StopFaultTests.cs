@@ -53,16 +53,7 @@ public sealed partial class StopFaultTests(BootCluster cluster, ITestOutputHelpe
 
             // Ceph's view: the lock stayed A's, or went to B no sooner than the grace after the
             // kill, and then only because B fenced A's recorded clients.
-            long? bLockedAt = ceph.Samples.Where(s => s.Lockers.Any(l => l.Host == b.HostName)).Select(s => (long?)s.AtUs).FirstOrDefault();
-            if (bLockedAt is { } lockedAt)
-            {
-                double after = (lockedAt - killedAt) / 1e6;
-                output.WriteLine($"B took the lock {after:0.0} s after the kill (A's file system still mounted and busy, its rbd-fuse killed by systemd)");
-                Assert.True(after >= Scenario.Grace,
-                    $"B took the lock {after:0.0} s after A's holder was killed: A let go of it while its device was still mounted (the grace is {Scenario.Grace} s)");
-                await AssertFencedExactlyAsync(record, 1);
-            }
-            else
+            if (!await TookOverByFencingAsync(ceph, b, killedAt, "the kill", record, 1))
             {
                 Assert.Equal(a.HostName, Assert.Single(await LockSampler.LockersAsync(cluster, volume)).Host);
             }
@@ -152,14 +143,8 @@ public sealed partial class StopFaultTests(BootCluster cluster, ITestOutputHelpe
             // writer's next fsync fails). B may get the volume only by fencing A's recorded
             // clients once they were silent for the whole grace, never at once.
             await Task.Delay(Scenario.StaleAfter + TimeSpan.FromSeconds(5));
-            long? bLockedAt = ceph.Samples.Where(s => s.Lockers.Any(l => l.Host == b.HostName)).Select(s => (long?)s.AtUs).FirstOrDefault();
-            if (bLockedAt is { } lockedAt)
+            if (await TookOverByFencingAsync(ceph, b, stoppedAt, "A's stop", record, 3))
             {
-                double after = (lockedAt - stoppedAt) / 1e6;
-                output.WriteLine($"B took the lock {after:0.0} s after A's stop (A's file system still mounted and busy, its rbd-fuse killed by systemd)");
-                Assert.True(after >= Scenario.Grace,
-                    $"B took the lock {after:0.0} s after A's stop: A let go of it while its device was still mounted (the grace is {Scenario.Grace} s)");
-                await AssertFencedExactlyAsync(record, 3);
                 await b.WaitUntilActiveAsync(Scenario.MountUnit, TimeSpan.FromSeconds(30), service);
                 await writer.StopAsync();
             }
@@ -186,6 +171,27 @@ public sealed partial class StopFaultTests(BootCluster cluster, ITestOutputHelpe
         {
             await cluster.ClearBlocklistAsync();
         }
+    }
+
+    /// <summary>
+    /// Whether B took the lock after <paramref name="faultAt"/>; if it did, no sooner than the
+    /// grace and only by fencing A's recorded clients (A's file system still mounted and busy,
+    /// its rbd-fuse killed by systemd with the rest of the unit).
+    /// </summary>
+    private async Task<bool> TookOverByFencingAsync(LockSampler ceph, BootedHost b, long faultAt, string fault, string? record, int hostA)
+    {
+        long? bLockedAt = ceph.Samples.Where(s => s.Lockers.Any(l => l.Host == b.HostName)).Select(s => (long?)s.AtUs).FirstOrDefault();
+        if (bLockedAt is not { } lockedAt)
+        {
+            return false;
+        }
+
+        double after = (lockedAt - faultAt) / 1e6;
+        output.WriteLine($"B took the lock {after:0.0} s after {fault}");
+        Assert.True(after >= Scenario.Grace,
+            $"B took the lock {after:0.0} s after {fault}: A let go of it while its device was still mounted (the grace is {Scenario.Grace} s)");
+        await AssertFencedExactlyAsync(record, hostA);
+        return true;
     }
 
     /// <summary>

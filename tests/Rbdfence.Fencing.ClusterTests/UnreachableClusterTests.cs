@@ -18,8 +18,7 @@ public sealed class UnreachableClusterTests(MultiHostCluster cluster)
     {
         string volume = await cluster.CreateImageAsync("late-net");
         TestHost host = cluster.Host(7);
-        await LinkAsync(host, up: false);
-        try
+        await WithoutNetworkAsync(host, async () =>
         {
             CommandResult once = await host.RbdfenceAsync("acquire", volume, "--connect-timeout", "2");
             Assert.True(once.ExitCode == 69, $"a one-shot acquire without a network exited {once.ExitCode}, not 69: {once.StdErr}");
@@ -34,11 +33,7 @@ public sealed class UnreachableClusterTests(MultiHostCluster cluster)
             Assert.Contains("unreachable", stderr, StringComparison.Ordinal);
             Assert.Equal("acquired", JsonResult.Parse(stdout).Text("result"));
             (await host.RbdfenceAsync("release", volume)).EnsureSuccess();
-        }
-        finally
-        {
-            await LinkAsync(host, up: true);
-        }
+        });
     }
 
     [Fact]
@@ -48,8 +43,7 @@ public sealed class UnreachableClusterTests(MultiHostCluster cluster)
         // lock because the cluster was unreachable: that stop must not wait for a connect timeout.
         string volume = await cluster.CreateImageAsync("never-held");
         TestHost host = cluster.Host(7);
-        await LinkAsync(host, up: false);
-        try
+        await WithoutNetworkAsync(host, async () =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             CommandResult released = await host.RbdfenceAsync("release", volume, "--connect-timeout", "20", "--json");
@@ -59,6 +53,16 @@ public sealed class UnreachableClusterTests(MultiHostCluster cluster)
 
             CommandResult typo = await host.RbdfenceAsync("release", volume, "--keyring", "/nonexistent/keyring");
             Assert.True(typo.ExitCode == 64, $"release with a missing keyring file exited {typo.ExitCode}, not 64: {typo.StdErr}");
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/> with the host's cable pulled; plugs it back whatever happens.</summary>
+    private static async Task WithoutNetworkAsync(TestHost host, Func<Task> body)
+    {
+        await LinkAsync(host, up: false);
+        try
+        {
+            await body();
         }
         finally
         {

@@ -135,6 +135,39 @@ public sealed class ScenarioTests(FaultCluster cluster, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task An_orderly_stop_during_an_osd_restart_still_releases_and_the_waiter_needs_no_fence()
+    {
+        // Finding 5: a release that fails for a moment must be retried, or the waiter later
+        // fences the whole holder (and every healthy volume behind its address).
+        await using FaultRound round = await FaultRound.StartAsync(cluster, output, "stop-osd-down");
+        FaultHost a = cluster.Host(1), b = cluster.Host(2);
+        Session first = await round.StartSessionAsync(a, mkfs: true);
+        BackgroundProcess waiter = round.StartWaiter(b);
+        await Task.Delay(1000);
+
+        // systemctl stop: the writer ends and the file system is unmounted; then, with the OSD
+        // down, the holder is stopped: its unmap and its unlock wait for the OSD or fail.
+        first.Writer.Signal("TERM");
+        await first.Writer.WaitAsync(TimeSpan.FromSeconds(30), first.Label);
+        (await Local.RunAsync("umount", first.Mount)).EnsureSuccess();
+        first.Mounted = false;
+        Task outage = cluster.RestartAsync("osd", 4.0);
+        round.Faults++;
+        await Task.Delay(1500);
+        first.Holder.Signal("TERM");
+        (int code, _, string err) = await first.Holder.WaitAsync(TimeSpan.FromSeconds(60), "the holder stopped during the outage");
+        Assert.True(code == 0, $"the holder stopped during an OSD restart exited {code}: {err}");
+        await outage;
+        JsonElement taken = await round.TakeOverAsync(waiter, a, TimeSpan.FromSeconds(60));
+        Assert.True(taken.GetProperty("fenced").ValueKind == JsonValueKind.Null,
+            $"the waiter fenced {taken.GetProperty("fenced")}: the stopped holder's release was lost to the OSD restart");
+        Session second = await round.StartSessionAsync(b, mkfs: false, acquired: true);
+        await Task.Delay(2000);
+        await round.StopSessionAsync(second);
+        Assert.Empty((await round.JudgeAsync()).Violations);
+    }
+
+    [Fact]
     public async Task Two_hosts_behind_one_ip_the_dead_one_is_taken_over_and_only_it_is_fenced()
     {
         await using FaultRound round = await FaultRound.StartAsync(cluster, output, "shared-ip");

@@ -1,6 +1,7 @@
 using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Threading;
 using System.Threading.Tasks;
 using Rbdfence.Fencing;
 
@@ -30,7 +31,15 @@ internal static class Program
 
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                // SIGTERM cancels the verb, which then finishes what it must (the holder unmaps
+                // and releases). System.CommandLine's default gives it 2 s and then exits 143
+                // mid-stop, with the device mapped or the lock held; systemd's TimeoutStopSec
+                // (and its SIGKILL) is the bound that belongs to the operator.
+                ProcessTerminationTimeout = Timeout.InfiniteTimeSpan,
+            }).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The last resort: whatever a verb did not expect is one line and exit 1, never a stack trace.
         catch (Exception e)

@@ -80,24 +80,29 @@ internal sealed class Output(bool json)
 
     public int Released(FencedVolume volume, bool released)
     {
+        if (!released)
+        {
+            return NotHeld(volume.Spec);
+        }
+
         if (json)
         {
             Write(w =>
             {
-                w.WriteString("result", released ? "released" : "not-held");
+                w.WriteString("result", "released");
                 w.WriteNumber("at", (volume.ReleasedAt ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds());
                 w.WriteString("volume", volume.Spec.ToString());
             });
         }
         else
         {
-            Console.WriteLine(released ? $"{volume.Spec}: released; waiters woken" : $"{volume.Spec}: not held by this host, nothing to release");
+            Console.WriteLine($"{volume.Spec}: released; waiters woken");
         }
 
         return ExitCodes.Ok;
     }
 
-    /// <summary>Release without a lease of this host: nothing of it to let go, said without asking the cluster.</summary>
+    /// <summary>Nothing of this host's to let go (no lease, or no lock matching it); also said without asking the cluster.</summary>
     public int NotHeld(VolumeSpec spec)
     {
         if (json)

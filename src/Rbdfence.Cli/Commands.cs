@@ -98,6 +98,13 @@ internal static class Commands
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RBDFENCE_DEVICE") is { Length: > 0 } link ? link : null,
     };
 
+    private static readonly Option<string?> MountPoint = new("--mount-point")
+    {
+        Description = "Seal this mount point while the volume is not mounted on it (immutable, so nothing lands on the root disk " +
+            "beneath it), before waiting (default: $RBDFENCE_MOUNT_POINT, as the generated units set it)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RBDFENCE_MOUNT_POINT") is { Length: > 0 } path ? path : null,
+    };
+
     private static readonly Option<bool> ReadOnly = new("--read-only")
     {
         Description = "Map the device read-only (default: yes when $RBDFENCE_READ_ONLY is yes)",
@@ -112,7 +119,7 @@ internal static class Commands
             "69 cluster unreachable, 74 lock kept (the device is still mapped here), 75 held by a live peer (try again later),\n" +
             "77 permission denied, 78 fenced.");
 
-        root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait, BlocklistExpiry));
+        root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait, BlocklistExpiry, MountPoint));
         root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", ReleaseWithoutCluster, Release, [Mode, KubeletCookie]));
         root.Subcommands.Add(Verb("status", "Show who holds the volume, since when, live or stale, and who watches it", Status, Mode, Grace));
         root.Subcommands.Add(Verb("hold", "Hold the lock and serve the volume as a block device until stopped (the systemd service's main process)", Hold, Mode, Grace, KubeletCookie, Backend, Interval, DeviceLink, ReadOnly, BlocklistExpiry));
@@ -160,6 +167,14 @@ internal static class Commands
                     ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(ConnectTimeout)),
                 };
                 RadosCluster.CheckFilesExist(options); // a mistyped path is an error even when the cluster is not needed
+                if (command.Options.Contains(MountPoint) && parse.GetValue(MountPoint) is { } mountPoint &&
+                    MountPointSeal.Seal(mountPoint) is { } notSealed)
+                {
+                    // Sealed before the wait (for the cluster, then the lock), which is when the
+                    // mount point is most likely to be written. Never a reason not to mount.
+                    output.Warn(notSealed);
+                }
+
                 if (beforeConnecting is not null && await beforeConnecting(spec, output, cancel).ConfigureAwait(false) is { } answered)
                 {
                     return answered;
@@ -220,9 +235,21 @@ internal static class Commands
     private static async Task<int> Acquire(ParseResult parse, Invocation it, CancellationToken cancel)
     {
         TimeSpan wait = WaitFor(parse);
-        AcquireResult result = await it.Volume.AcquireAsync(wait, contended => it.Output.Progress(
-            $"{it.Volume.Spec} is held by {contended.Holder}; waiting{(wait == Timeout.InfiniteTimeSpan ? string.Empty : $" up to {wait.TotalSeconds:0}s")}"),
+        // What `systemctl status` shows while the unit is activating: who holds the lock and
+        // since when this host waits (the template's NotifyAccess=exec lets this ExecStartPre say it).
+        using var systemd = new SdNotify();
+        string waitingSince = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        AcquireResult result = await it.Volume.AcquireAsync(wait, contended =>
+            {
+                it.Output.Progress($"{it.Volume.Spec} is held by {contended.Holder}; waiting{(wait == Timeout.InfiniteTimeSpan ? string.Empty : $" up to {wait.TotalSeconds:0}s")}");
+                systemd.NotifyStatus($"waiting since {waitingSince} for the lock, held by {contended.Holder}");
+            },
             cancel).ConfigureAwait(false);
+        if (result.Holds)
+        {
+            systemd.NotifyStatus(result.Status == AcquireStatus.Free ? "no live peer owns the lock; mapping exclusively" : "lock taken; mapping");
+        }
+
         it.Volume.SaveLease();
         return it.Output.Acquired(it.Volume, result);
     }

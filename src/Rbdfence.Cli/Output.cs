@@ -32,6 +32,14 @@ internal sealed class Output(bool json)
         Console.Error.WriteLine($"rbdfence: {line}");
     }
 
+    /// <summary>Something the operator should fix that does not stop the verb: a warning in the journal.</summary>
+    public void Warn(string line)
+    {
+        // <4> is the journal's "warning" priority for a line on a service's stderr (sd-daemon(3)).
+        string priority = Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 } ? "<4>" : string.Empty;
+        Console.Error.WriteLine($"{priority}rbdfence: warning: {line}");
+    }
+
     public int Acquired(FencedVolume volume, AcquireResult result)
     {
         int code = result.Holds ? ExitCodes.Ok : ExitCodes.Contended;

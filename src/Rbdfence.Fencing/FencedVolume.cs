@@ -196,6 +196,7 @@ public sealed class FencedVolume : IDisposable
         long silentDeadline = start + (long)((Options.Grace.TotalSeconds + 1) * Stopwatch.Frequency);
         TimeSpan backoff = TimeSpan.FromMilliseconds(200);
         onContended?.Invoke(result);
+        Holder? told = result.Holder;
         bool announce = true;
         while (true)
         {
@@ -213,6 +214,13 @@ public sealed class FencedVolume : IDisposable
             if (result.Status != AcquireStatus.Contended)
             {
                 return result;
+            }
+
+            // Said again only when the holder is another one (or lost its watch), not every round.
+            if (result.Holder is { } holder && (holder.Client != told?.Client || holder.Cookie != told.Cookie || holder.Live != told.Live))
+            {
+                told = holder;
+                onContended?.Invoke(result);
             }
 
             long until = Suspect(result.Holder) ? Math.Max(deadline, silentDeadline) : deadline;

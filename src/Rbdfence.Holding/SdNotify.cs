@@ -26,8 +26,17 @@ public sealed class SdNotify : IDisposable
 
         // An abstract socket is named with a leading '@' and addressed with a leading NUL.
         string path = socketPath[0] == '@' ? "\0" + socketPath[1..] : socketPath;
-        _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        _socket.Connect(new UnixDomainSocketEndPoint(path));
+        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+            _socket = socket;
+        }
+        catch (SocketException)
+        {
+            // As sd_notify(3): no manager to tell is not the caller's failure.
+            socket.Dispose();
+        }
     }
 
     public bool Enabled => _socket is not null;

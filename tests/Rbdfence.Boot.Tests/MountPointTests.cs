@@ -1,0 +1,76 @@
+using System;
+using System.Threading.Tasks;
+using Rbdfence.TestCluster;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Rbdfence.Boot.Tests;
+
+/// <summary>
+/// The hostPath hazard: while a volume is not mounted, its mount point is a directory of the
+/// root file system, and a pod or container writing there would write to the root disk and
+/// lose it from view when the volume mounts. The consumer here is what a container runtime
+/// makes of a bind mount with <c>rslave</c> propagation (Kubernetes' HostToContainer): a
+/// process in a mount namespace of its own whose mounts are slaves of the host's, with the
+/// mount point bind-mounted at /pod, started before the volume is mounted.
+/// </summary>
+[Collection(BootCluster.Collection)]
+public sealed class MountPointTests(BootCluster cluster, ITestOutputHelper output)
+{
+    private const string Consumer = "consumer.service";
+
+    [Fact]
+    public async Task An_unmounted_mount_point_refuses_writes_from_the_host_and_from_a_consumer_that_sees_the_volume_come_and_go()
+    {
+        string volume = await cluster.CreateFormattedImageAsync("hostpath");
+        string service = BootCluster.InstanceOf(volume);
+        string line = Scenario.Line(cluster, volume);
+        await using BootedHost a = await BootedHost.BootAsync(cluster, 1, line);
+        await a.WaitUntilActiveAsync(Scenario.MountUnit, Scenario.BootTimeout, service);
+        await using BootedHost b = await BootedHost.BootAsync(cluster, 2, line);
+        await Scenario.WaitUntilWaitingAsync(b, service, Scenario.BootTimeout);
+
+        // Waiting: systemctl status says for whom, and since when.
+        string waiting = await b.PropertyAsync(service, "StatusText");
+        output.WriteLine($"{b.HostName} {service} StatusText: {waiting}");
+        Assert.Matches(@"^waiting since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ for the lock, held by boot-1 \(client\.\d+ at .*live\)$", waiting);
+
+        // Not mounted: the host's own writes fail instead of landing on the root disk.
+        await AssertRefusedAsync(b, ["sh", "-c", $"echo lost > {Scenario.MountPoint}/from-host"], "the host");
+
+        // A consumer started now, before the mount, as a container with an rslave bind mount.
+        (await b.RunAsync("systemd-run", "--unit", Consumer, "--service-type=exec", "unshare", "--mount", "--propagation", "slave",
+            "sh", "-c", $"mkdir -p {Scenario.MountPoint} && mkdir -p /pod && mount --rbind {Scenario.MountPoint} /pod && exec sleep infinity")).EnsureSuccess();
+        await b.WaitForAsync("the consumer's bind mount", TimeSpan.FromSeconds(30), InConsumer("findmnt", "--noheadings", "/pod"), Consumer);
+        await AssertRefusedAsync(b, InConsumer("sh", "-c", "echo lost > /pod/from-consumer"), "the consumer");
+
+        // a lets go, b mounts: the consumer sees the volume and writes to it.
+        (await a.SystemctlAsync("stop", service)).EnsureSuccess();
+        await b.WaitUntilActiveAsync(Scenario.MountUnit, Scenario.BootTimeout, service);
+        (await b.RunAsync(InConsumer("sh", "-c", "echo written-by-the-pod > /pod/from-consumer && sync"))).EnsureSuccess();
+        Assert.Equal("written-by-the-pod", (await b.RunAsync("cat", $"{Scenario.MountPoint}/from-consumer")).EnsureSuccess().StdOut.Trim());
+
+        // b stops: the consumer sees the volume go, and its writes fail again.
+        (await b.SystemctlAsync("stop", service)).EnsureSuccess();
+        Assert.False(await Scenario.IsMountedAsync(b), "b's volume is still mounted after its stop");
+        Assert.False((await b.RunAsync(InConsumer("test", "-e", "/pod/from-consumer"))).Succeeded, "the consumer still sees the volume after the stop");
+        await AssertRefusedAsync(b, InConsumer("sh", "-c", "echo lost > /pod/after-stop"), "the consumer, after the stop");
+        await AssertRefusedAsync(b, ["sh", "-c", $"echo lost > {Scenario.MountPoint}/after-stop"], "the host, after the stop");
+
+        // Back on a: the consumer's write is on the volume, read by the other host.
+        (await a.SystemctlAsync("start", Scenario.MountUnit)).EnsureSuccess();
+        await a.WaitUntilActiveAsync(Scenario.MountUnit, Scenario.BootTimeout, service);
+        Assert.Equal("written-by-the-pod", (await a.RunAsync("cat", $"{Scenario.MountPoint}/from-consumer")).EnsureSuccess().StdOut.Trim());
+    }
+
+    /// <summary>A command run in the consumer's mount namespace (as <c>kubectl exec</c> would).</summary>
+    private static string[] InConsumer(params string[] command) =>
+        ["sh", "-c", $"exec nsenter --mount --target \"$(systemctl show -P MainPID {Consumer})\" -- \"$@\"", "in-consumer", .. command];
+
+    private static async Task AssertRefusedAsync(BootedHost host, string[] write, string who)
+    {
+        CommandResult result = await host.RunAsync(write);
+        Assert.False(result.Succeeded, $"{host.HostName}: {who} wrote into its unmounted mount point, onto its root disk");
+        Assert.Contains("Operation not permitted", result.StdErr, StringComparison.Ordinal);
+    }
+}

@@ -35,14 +35,15 @@ public sealed class MountPointTests(BootCluster cluster, ITestOutputHelper outpu
         output.WriteLine($"{b.HostName} {service} StatusText: {waiting}");
         Assert.Matches(@"^waiting since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ for the lock, held by boot-1 \(client\.\d+ at .*live\)$", waiting);
 
-        // Not mounted: the host's own writes fail instead of landing on the root disk.
-        await AssertRefusedAsync(b, ["sh", "-c", $"echo lost > {Scenario.MountPoint}/from-host"], "the host");
-
-        // A consumer started now, before the mount, as a container with an rslave bind mount.
+        // A consumer started now, before the mount, as a container with an rslave bind mount; it
+        // makes the mount point if it is missing, as kubelet's hostPath DirectoryOrCreate does.
         (await b.RunAsync("systemd-run", "--unit", Consumer, "--service-type=exec", "unshare", "--mount", "--propagation", "slave",
             "sh", "-c", $"mkdir -p {Scenario.MountPoint} && mkdir -p /pod && mount --rbind {Scenario.MountPoint} /pod && exec sleep infinity")).EnsureSuccess();
         await b.WaitForAsync("the consumer's bind mount", TimeSpan.FromSeconds(30), InConsumer("findmnt", "--noheadings", "/pod"), Consumer);
         await AssertRefusedAsync(b, InConsumer("sh", "-c", "echo lost > /pod/from-consumer"), "the consumer");
+
+        // Not mounted: the host's own writes fail too, instead of landing on the root disk.
+        await AssertRefusedAsync(b, ["sh", "-c", $"echo lost > {Scenario.MountPoint}/from-host"], "the host");
 
         // a lets go, b mounts: the consumer sees the volume and writes to it.
         (await a.SystemctlAsync("stop", service)).EnsureSuccess();

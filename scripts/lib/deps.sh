@@ -10,6 +10,7 @@ RBDFENCE_APT_PACKAGES=(
   systemd systemd-container                         # systemd-analyze, systemd-escape; systemd-nspawn --boot
   clang zlib1g-dev                                  # the NativeAOT toolchain (rbdfence, rbdfence-generator)
   qemu-system-x86 qemu-utils mmdebstrap             # the VM tier: krbd/rbd-nbd in qemu guests (scripts/vm)
+  podman                                            # a real container runtime as the hostPath consumer (boot tests)
 )
 
 rbdfence_install_deps() {

@@ -9,10 +9,10 @@ namespace Rbdfence.Boot.Tests;
 /// <summary>
 /// The hostPath hazard: while a volume is not mounted, its mount point is a directory of the
 /// root file system, and a pod or container writing there would write to the root disk and
-/// lose it from view when the volume mounts. The consumer here is what a container runtime
-/// makes of a bind mount with <c>rslave</c> propagation (Kubernetes' HostToContainer): a
-/// process in a mount namespace of its own whose mounts are slaves of the host's, with the
-/// mount point bind-mounted at /pod, started before the volume is mounted.
+/// lose it from view when the volume mounts. The consumer here is a real container: podman,
+/// from Debian's packages, run inside the booted host with the mount point bind-mounted at
+/// /pod with <c>rslave</c> propagation (what Kubernetes' HostToContainer asks of a runtime),
+/// started before the volume is mounted.
 /// </summary>
 [Collection(BootCluster.Collection)]
 public sealed class MountPointTests(BootCluster cluster, ITestOutputHelper output)
@@ -35,11 +35,11 @@ public sealed class MountPointTests(BootCluster cluster, ITestOutputHelper outpu
         output.WriteLine($"{b.HostName} {service} StatusText: {waiting}");
         Assert.Matches(@"^waiting since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ for the lock, held by boot-1 \(client\.\d+ at .*live\)$", waiting);
 
-        // A consumer started now, before the mount, as a container with an rslave bind mount; it
+        // A consumer started now, before the mount: a container with an rslave bind mount. It
         // makes the mount point if it is missing, as kubelet's hostPath DirectoryOrCreate does.
-        (await b.RunAsync("systemd-run", "--unit", Consumer, "--service-type=exec", "unshare", "--mount", "--propagation", "slave",
-            "sh", "-c", $"mkdir -p {Scenario.MountPoint} && mkdir -p /pod && mount --rbind {Scenario.MountPoint} /pod && exec sleep infinity")).EnsureSuccess();
-        await b.WaitForAsync("the consumer's bind mount", TimeSpan.FromSeconds(30), InConsumer("findmnt", "--noheadings", "/pod"), Consumer);
+        (await b.RunAsync("sh", "-c", $"mkdir -p {Scenario.MountPoint} && printf '{PodmanConf}' > {PodmanConfPath}")).EnsureSuccess();
+        (await b.RunAsync(["systemd-run", "--unit", Consumer, "--service-type=exec", .. Podman("run", [.. PodmanRun, "sleep", "infinity"])])).EnsureSuccess();
+        await b.WaitForAsync("the consumer container", TimeSpan.FromSeconds(60), InConsumer("findmnt", "--noheadings", "/pod"), Consumer);
         await AssertRefusedAsync(b, InConsumer("sh", "-c", "echo lost > /pod/from-consumer"), "the consumer");
 
         // Not mounted: the host's own writes fail too, instead of landing on the root disk.
@@ -64,9 +64,27 @@ public sealed class MountPointTests(BootCluster cluster, ITestOutputHelper outpu
         Assert.Equal("written-by-the-pod", (await a.RunAsync("cat", $"{Scenario.MountPoint}/from-consumer")).EnsureSuccess().StdOut.Trim());
     }
 
-    /// <summary>A command run in the consumer's mount namespace (as <c>kubectl exec</c> would).</summary>
-    private static string[] InConsumer(params string[] command) =>
-        ["sh", "-c", $"exec nsenter --mount --target \"$(systemctl show -P MainPID {Consumer})\" -- \"$@\"", "in-consumer", .. command];
+    // What a booted test host (systemd-nspawn on this cgroup v1 machine) does not allow a
+    // runtime: its cgroup hierarchies and /proc/sys are read-only, its services may not make
+    // a session keyring or bring up a new network namespace's loopback. So the container
+    // gets no cgroup, sysctl, keyring or network namespace of its own (it does no I/O but on
+    // /pod); its root is the host's, overlaid (no image registry is reachable), /usr bound in.
+    private const string PodmanConfPath = "/run/consumer-containers.conf";
+    private const string PodmanConf = "[containers]\\ndefault_sysctls = []\\nkeyring = false\\n";
+
+    private static readonly string[] PodmanRun =
+    [
+        "--name", "consumer", "--rm", "--cgroups=disabled", "--network=host",
+        "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+        "--mount", $"type=bind,src={Scenario.MountPoint},dst=/pod,bind-propagation=rslave",
+        "--mount", "type=bind,src=/usr,dst=/usr,ro=true",
+        "--rootfs", "/:O",
+    ];
+
+    private static string[] Podman(string verb, string[] arguments) => ["env", $"CONTAINERS_CONF={PodmanConfPath}", "podman", verb, .. arguments];
+
+    /// <summary>A command run in the consumer container (as <c>kubectl exec</c> would).</summary>
+    private static string[] InConsumer(params string[] command) => Podman("exec", ["consumer", .. command]);
 
     private static async Task AssertRefusedAsync(BootedHost host, string[] write, string who)
     {

@@ -125,6 +125,7 @@ internal static class Commands
         root.Subcommands.Add(Verb("hold", "Hold the lock and serve the volume as a block device until stopped (the systemd service's main process)", Hold, Mode, Grace, KubeletCookie, Backend, Interval, DeviceLink, ReadOnly, BlocklistExpiry));
         root.Subcommands.Add(Verb("map", "Take the lock (as acquire, without waiting) and map the volume to a block device; prints the device", Map, Mode, Grace, KubeletCookie, Backend, DeviceLink, ReadOnly, BlocklistExpiry));
         root.Subcommands.Add(Verb("unmap", "Unmap this host's device of the volume; the lock stays until 'rbdfence release'", Unmap, Mode, Backend, DeviceLink));
+        root.Subcommands.Add(VolumeList.Build(ConnectTimeout, Json));
         root.Subcommands.Add(Verb("break", "Fence the holder (blocklist it) and break its lock, live or not: the operator's override", Break, Mode, BlocklistExpiry));
         return root;
     }

@@ -9,7 +9,7 @@ namespace Rbdfence.Cli;
 /// Everything the verbs print: a line for people, or one JSON object for scripts. Errors
 /// are one line on stderr (<c>rbdfence: …</c>) in both forms; JSON adds them to the object.
 /// </summary>
-internal sealed class Output(bool json)
+internal sealed partial class Output(bool json)
 {
     public int Fail(int exitCode, string message)
     {
@@ -257,9 +257,14 @@ internal sealed class Output(bool json)
         return ExitCodes.Ok;
     }
 
-    private static void WriteHolder(Utf8JsonWriter w, Holder h)
+    private static void WriteHolder(Utf8JsonWriter w, Holder h, bool? self = null)
     {
         w.WriteStartObject();
+        if (self is { } isSelf)
+        {
+            w.WriteBoolean("self", isSelf);
+        }
+
         w.WriteString("host", h.HostName);
         w.WriteString("kind", h.Identity.Kind.ToString().ToLowerInvariant());
         w.WriteString("locker", h.Client);

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Text;
+using Rbdfence.Table;
 
 namespace Rbdfence.Generator;
 
@@ -12,7 +12,7 @@ namespace Rbdfence.Generator;
 /// </summary>
 public static class Generator
 {
-    public const string DefaultTable = "/etc/ceph/rbdfencetab";
+    public const string DefaultTable = VolumeTable.DefaultPath;
 
     /// <summary>The table to read: <c>$RBDFENCE_TAB</c> (as <c>$SYSTEMD_FSTAB</c> for fstab-generator), else the default.</summary>
     public static string TablePath =>
@@ -76,59 +76,42 @@ public static class Generator
         }
 
         var writer = new UnitWriter(dest, source);
-        var mountPoints = new Dictionary<string, int>(StringComparer.Ordinal);
-        var specs = new Dictionary<string, int>(StringComparer.Ordinal);
         var grouped = new List<string>();
         int result = 0;
-        int line = 0;
-        foreach (string? text in Lines(content))
+        int volumes = 0;
+
+        // Whether this volume's units could be written: only then does it claim its mount
+        // point and spec, so a later line naming them is still tried.
+        bool Claim(VolumeEntry volume)
         {
-            line++;
-            if (text is null)
-            {
-                log.Error($"{table}:{line}: not valid UTF-8, ignoring");
-                continue;
-            }
-
-            if (!TableParser.TryParseLine(line, text, out VolumeEntry? volume, out string? error))
-            {
-                log.Error($"{table}:{line}: {error}, ignoring");
-                continue;
-            }
-
-            if (volume is null)
-            {
-                continue;
-            }
-
-            if (mountPoints.TryGetValue(volume.MountPoint, out int first))
-            {
-                log.Error($"{table}:{line}: mount point {volume.MountPoint} is already used by line {first}, ignoring");
-                continue;
-            }
-
-            if (specs.TryGetValue(volume.Spec, out first))
-            {
-                log.Error($"{table}:{line}: volume {volume.Spec} is already listed on line {first}, ignoring");
-                continue;
-            }
-
             try
             {
-                if (AddVolume(writer, volume, table, log))
+                if (!AddVolume(writer, volume, table, log))
                 {
-                    mountPoints.Add(volume.MountPoint, line);
-                    specs.Add(volume.Spec, line);
-                    if (!volume.NoAuto)
-                    {
-                        grouped.Add(UnitWriter.MountUnitOf(volume.MountPoint));
-                    }
+                    return false;
                 }
+
+                volumes++;
+                if (!volume.NoAuto)
+                {
+                    grouped.Add(UnitWriter.MountUnitOf(volume.MountPoint));
+                }
+
+                return true;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                log.Error($"{table}:{line}: cannot write units for {volume.Spec}: {e.Message}");
+                log.Error($"{table}:{volume.Line}: cannot write units for {volume.Spec}: {e.Message}");
                 result = 1;
+                return false;
+            }
+        }
+
+        foreach (TableLine line in VolumeTable.Parse(content, Claim))
+        {
+            if (line.Error is { } error)
+            {
+                log.Error($"{table}:{line.Line}: {error}, ignoring");
             }
         }
 
@@ -153,7 +136,7 @@ public static class Generator
             result |= AddErrorsUnit(writer, table, self, log);
         }
 
-        log.Debugging($"{table}: {mountPoints.Count} fenced volumes");
+        log.Debugging($"{table}: {volumes} fenced volumes");
         return result;
     }
 
@@ -267,38 +250,5 @@ public static class Generator
         }
 
         return true;
-    }
-
-    /// <summary>The table's lines ('\n'-separated), each strictly UTF-8-decoded; null for a line that is not UTF-8.</summary>
-    private static IEnumerable<string?> Lines(byte[] content)
-    {
-        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        int start = 0;
-        if (content.Length >= 3 && content[0] == 0xef && content[1] == 0xbb && content[2] == 0xbf)
-        {
-            start = 3;
-        }
-
-        while (start < content.Length)
-        {
-            int end = Array.IndexOf(content, (byte)'\n', start);
-            if (end < 0)
-            {
-                end = content.Length;
-            }
-
-            string? text;
-            try
-            {
-                text = utf8.GetString(content, start, end - start);
-            }
-            catch (DecoderFallbackException)
-            {
-                text = null;
-            }
-
-            yield return text;
-            start = end + 1;
-        }
     }
 }

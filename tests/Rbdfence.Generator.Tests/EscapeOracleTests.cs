@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Rbdfence.Table;
 using Xunit;
 
 namespace Rbdfence.Generator.Tests;

@@ -1,4 +1,5 @@
 using System;
+using Rbdfence.Table;
 using Xunit;
 
 namespace Rbdfence.Generator.Tests;

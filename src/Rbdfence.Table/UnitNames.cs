@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 
-namespace Rbdfence.Generator;
+namespace Rbdfence.Table;
 
 /// <summary>
 /// Unit file names exactly as systemd spells them: <c>unit_name_escape</c> (what
@@ -13,6 +13,12 @@ public static class UnitNames
 {
     /// <summary>systemd's UNIT_NAME_MAX is 256 including the terminating NUL.</summary>
     public const int MaxLength = 255;
+
+    /// <summary>The shipped service template (units/rbdfence@.service): one instance per volume.</summary>
+    public const string ServiceTemplate = "rbdfence@.service";
+
+    /// <summary>Where the holder links the mapped device (<c>/dev/rbdN</c>, <c>/dev/nbdN</c>, a loop device).</summary>
+    public const string DeviceDirectory = "/run/rbdfence/dev/";
 
     /// <summary>NAME_MAX: the longest file name (one path component), in bytes.</summary>
     private const int MaxComponentBytes = 255;
@@ -141,6 +147,17 @@ public static class UnitNames
 
         return true;
     }
+
+    /// <summary>The service instance for a volume spec, e.g. <c>rbdfence@rbd-ns1-vol1.service</c>.</summary>
+    public static string ServiceOf(string spec) =>
+        TryInstance(ServiceTemplate, spec, out string unit, out string error) ? unit : throw new ArgumentException(error, nameof(spec));
+
+    /// <summary>The mount unit for a mount point, e.g. <c>mnt-data.mount</c>.</summary>
+    public static string MountUnitOf(string mountPoint) =>
+        TryMountUnit(mountPoint, out string unit, out string error) ? unit : throw new ArgumentException(error, nameof(mountPoint));
+
+    /// <summary>The stable device path the mount unit mounts: <c>/run/rbdfence/dev/ESCAPED-SPEC</c>.</summary>
+    public static string DeviceOf(string spec) => DeviceDirectory + Escape(spec);
 
     /// <summary>
     /// <c>template</c> instantiated with the escaped <paramref name="instance"/>, as

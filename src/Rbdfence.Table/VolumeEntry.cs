@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace Rbdfence.Generator;
+namespace Rbdfence.Table;
 
 /// <summary>How a volume's lock is taken (the <c>mode=</c> option; <c>rbdfence acquire --mode</c>).</summary>
 public enum LockMode

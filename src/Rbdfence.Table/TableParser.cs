@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Text;
 using Rbdfence.Cli;
 
-namespace Rbdfence.Generator;
+namespace Rbdfence.Table;
 
 /// <summary>
 /// Parses one line of the volume table (<c>/etc/ceph/rbdfencetab</c>):
@@ -176,7 +176,7 @@ public static class TableParser
             }
         }
 
-        if (!UnitNames.TryInstance(UnitWriter.Template, spec, out _, out string why))
+        if (!UnitNames.TryInstance(UnitNames.ServiceTemplate, spec, out _, out string why))
         {
             error = $"volume '{spec}': {why}";
             return false;

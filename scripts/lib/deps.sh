@@ -11,6 +11,8 @@ RBDFENCE_APT_PACKAGES=(
   clang zlib1g-dev                                  # the NativeAOT toolchain (rbdfence, rbdfence-generator)
   qemu-system-x86 qemu-utils mmdebstrap             # the VM tier: krbd/rbd-nbd in qemu guests (scripts/vm)
   podman                                            # a real container runtime as the hostPath consumer (boot tests)
+  dpkg-dev pandoc lintian                           # scripts/package: the .deb, its man pages, its check
+  bash-completion                                   # the completion's tests source it
 )
 
 rbdfence_install_deps() {

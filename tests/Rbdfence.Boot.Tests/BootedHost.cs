@@ -76,13 +76,14 @@ public sealed class BootedHost : IAsyncDisposable
     /// </summary>
     public async Task BootAgainAsync(BootOptions? options = null)
     {
-        var arguments = new List<string>
-        {
+        List<string> arguments =
+        [
             "boot", Name, "--hostname", HostName, "--netns", Namespace,
-            "--install", _cluster.InstallTree, "--etc-ceph", EtcCeph,
+            .. options?.WritableOs == true ? (string[])["--writable-os"] : ["--install", _cluster.InstallTree],
+            "--etc-ceph", EtcCeph,
             "--bind-ro", _cluster.Cluster.Dir, "--bind-ro", _cluster.Shared,
             "--watch-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-        };
+        ];
         if (options?.MachineId is { } machineId)
         {
             arguments.AddRange(["--machine-id", machineId]);
@@ -180,4 +181,10 @@ public sealed record BootOptions
 
     /// <summary><c>NAME=VALUE</c> environment for every rbdfence@ unit (e.g. <c>RBDFENCE_BOOT_ID=...</c>).</summary>
     public IReadOnlyList<string> UnitEnvironment { get; init; } = [];
+
+    /// <summary>
+    /// No rbdfence installed, and apt and dpkg can install packages (<c>nspawn-host boot
+    /// --writable-os</c>: /usr and their state through throwaway overlays).
+    /// </summary>
+    public bool WritableOs { get; init; }
 }

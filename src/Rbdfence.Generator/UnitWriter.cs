@@ -171,6 +171,11 @@ public sealed class UnitWriter
         Environment(text, "RBDFENCE_BACKEND", volume.Backend.ToString().ToLowerInvariant());
         Environment(text, "RBDFENCE_READ_ONLY", volume.ReadOnly ? "yes" : "no");
         Environment(text, "RBDFENCE_CEPH_OPTIONS", string.Join(' ', ceph));
+        if (volume.KubeletCookie)
+        {
+            Environment(text, "RBDFENCE_COOKIE_OPTIONS", "--kubelet-cookie");
+        }
+
         if (volume.WaitSeconds is not null)
         {
             // A bounded wait that runs out (75) is final: the unit fails instead of waiting again.

@@ -507,8 +507,19 @@ public static class TableParser
 
                     to.BlocklistExpirySeconds = value;
                     break;
+                case "cookie":
+                    switch (value)
+                    {
+                        case "rbdfence": to.KubeletCookie = false; break;
+                        case "kubelet": to.KubeletCookie = true; break;
+                        default:
+                            error = $"cookie '{value}' is not rbdfence or kubelet";
+                            return false;
+                    }
+
+                    break;
                 default:
-                    error = $"unknown rbdfence option '{key}' (known: id, keyring, conf, mode, wait, backend, grace, blocklist-expiry)";
+                    error = $"unknown rbdfence option '{key}' (known: id, keyring, conf, mode, wait, backend, grace, blocklist-expiry, cookie)";
                     return false;
             }
         }
@@ -617,6 +628,8 @@ public static class TableParser
 
         public string? BlocklistExpirySeconds { get; set; }
 
+        public bool KubeletCookie { get; set; }
+
         public VolumeEntry Build() => new()
         {
             Line = Line,
@@ -641,6 +654,7 @@ public static class TableParser
             Backend = Backend,
             GraceSeconds = GraceSeconds,
             BlocklistExpirySeconds = BlocklistExpirySeconds,
+            KubeletCookie = KubeletCookie,
         };
     }
 }

@@ -81,4 +81,7 @@ public sealed class VolumeEntry
 
     /// <summary>Whole seconds a fenced holder stays blocklisted (<c>--blocklist-expiry</c>), or null for rbdfence's default.</summary>
     public string? BlocklistExpirySeconds { get; init; }
+
+    /// <summary>Lock under the Kubernetes in-tree plugin's cookie (<c>cookie=kubelet</c>, <c>--kubelet-cookie</c>).</summary>
+    public bool KubeletCookie { get; init; }
 }

@@ -72,6 +72,9 @@ public sealed class ListTests(BootCluster cluster, ITestOutputHelper output)
         Assert.Equal(other.HostName, waiting.GetProperty("holder").GetProperty("host").GetString());
         Assert.True(waiting.GetProperty("holder").GetProperty("live").GetBoolean());
         Assert.Equal(JsonValueKind.Null, waiting.GetProperty("device").ValueKind);
+        // The unit's own status line, as systemctl status shows it: since when, and for whom.
+        Assert.Matches($@"^waiting since \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\dZ for the lock, held by {other.HostName} \(client\.\d+ at ",
+            waiting.GetProperty("statusText").GetString());
 
         JsonElement stop = Volume(listed, stopped);
         Assert.Equal("stopped", stop.GetProperty("state").GetString());
@@ -101,6 +104,7 @@ public sealed class ListTests(BootCluster cluster, ITestOutputHelper output)
         Assert.StartsWith("LINE", lines[0], StringComparison.Ordinal);
         Assert.Matches($@"^1 +{mounted} +/srv/mounted +yes +mounted .* this host \(client\.\d+, since .*, live\)", lines[1]);
         Assert.Matches($@"^2 +{contended} +/srv/held +no +waiting .* {other.HostName} \(client\.\d+ at ", lines[2]);
+        Assert.Contains("waiting since ", lines[2], StringComparison.Ordinal);
         Assert.Matches($@"^3 +{stopped} +/srv/stopped +no +stopped .* not locked ", lines[3]);
         Assert.Matches($@"^4 +{missing} +/srv/missing +no +failed .*holder unknown: ", lines[4]);
         Assert.Matches(@"^5 +- +- +- +error .*found 2 fields", lines[5]);

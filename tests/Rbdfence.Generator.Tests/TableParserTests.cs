@@ -11,7 +11,7 @@ public class TableParserTests
     {
         Assert.True(TableParser.TryParseLine(
             7,
-            @"rbd/ns1/vol1  /mnt//data/  xfs  noatime,ro,nofail,x-systemd.requires=a.service,x-systemd.requires=/srv,x-systemd.after=/var/lib,x-systemd.before=b.service,x-systemd.wanted-by=c.target,x-systemd.required-by=d.target  id=web,keyring=/k,conf=/c,mode=managed,wait=2.5,backend=nbd,grace=60,blocklist-expiry=600",
+            @"rbd/ns1/vol1  /mnt//data/  xfs  noatime,ro,nofail,x-systemd.requires=a.service,x-systemd.requires=/srv,x-systemd.after=/var/lib,x-systemd.before=b.service,x-systemd.wanted-by=c.target,x-systemd.required-by=d.target  id=web,keyring=/k,conf=/c,mode=managed,wait=2.5,backend=nbd,grace=60,blocklist-expiry=600,cookie=kubelet",
             out VolumeEntry? entry,
             out string? error),
             error);
@@ -38,6 +38,7 @@ public class TableParserTests
         Assert.Equal(MapBackend.Nbd, entry.Backend);
         Assert.Equal("60", entry.GraceSeconds);
         Assert.Equal("600", entry.BlocklistExpirySeconds);
+        Assert.True(entry.KubeletCookie);
     }
 
     [Theory]
@@ -94,7 +95,8 @@ public class TableParserTests
     [InlineData("rbd/vol /mnt/x ext4 defaults keyring", "not key=value")]
     [InlineData("rbd/vol /mnt/x ext4 defaults keyring=relative", "not an absolute path")]
     [InlineData("rbd/vol /mnt/x ext4 defaults mode=managed,backend=fuse", "not backend=fuse")]
-    [InlineData("rbd/vol /mnt/x ext4 defaults cookie=x", "unknown rbdfence option")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults cookie=x", "cookie 'x' is not rbdfence or kubelet")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults colour=x", "unknown rbdfence option 'colour'")]
     [InlineData(@"rbd/vol /mnt/x ext4 defaults id=\777", "not a byte")]
     public void Bad_lines_say_why(string line, string reason)
     {

@@ -381,7 +381,8 @@ internal static class Commands
         }
     }
 
-    private static int ErrnoExitCode(int errno) => errno switch
+    /// <summary>What a Ceph errno means as rbdfence's exit code: the one mapping every verb (and list) uses.</summary>
+    internal static int ErrnoExitCode(int errno) => errno switch
     {
         Errno.ENOENT => ExitCodes.NoSuchVolume,
         Errno.EACCES or Errno.EPERM => ExitCodes.PermissionDenied,

@@ -14,7 +14,7 @@ namespace Rbdfence.Cli;
 
 /// <summary>Who holds one listed volume's lock, as <c>rbdfence status</c> would say.</summary>
 /// <param name="Holder">The holder; null with <paramref name="Error"/> null: not locked.</param>
-/// <param name="Self">The holder is this host, this boot.</param>
+/// <param name="Self">The holder is this host: its lease names the lock (<see cref="Holder.Ours"/>).</param>
 /// <param name="Error">Why the holder is not known (cluster unreachable, no such image, ...).</param>
 /// <param name="ExitCode">The exit code <paramref name="Error"/> stands for; 0 without one.</param>
 internal sealed record LockView(Holder? Holder, bool Self, string? Error, int ExitCode)
@@ -31,7 +31,7 @@ internal static class LockHolders
 {
     public static async Task<Dictionary<VolumeEntry, LockView>> ReadAsync(IReadOnlyList<VolumeEntry> volumes, TimeSpan connectTimeout, HostIdentity host)
     {
-        var groups = volumes.GroupBy(v => (Id: v.Id ?? "admin", v.Keyring, v.Conf)).ToList();
+        var groups = volumes.GroupBy(v => (Id: v.Id ?? new CephClientOptions().Id, v.Keyring, v.Conf)).ToList();
         List<KeyValuePair<VolumeEntry, LockView>>[] results = await Task.WhenAll(groups.Select(g => Task.Run(() =>
             Read(new CephClientOptions { Id = g.Key.Id, Keyring = g.Key.Keyring, Conf = g.Key.Conf, ConnectTimeout = connectTimeout }, g.ToList(), host))))
             .ConfigureAwait(false);
@@ -43,11 +43,6 @@ internal static class LockHolders
 
         return views;
     }
-
-    /// <summary>True when <paramref name="holder"/> is this host in this boot (by its cookie, or, in managed mode, its record).</summary>
-    public static bool IsSelf(Holder holder, HostIdentity host) =>
-        holder.Identity.IsCurrentBootOf(host) ||
-        (holder.Record is { } r && r.Describes(new LockerInfo(holder.Client, holder.Cookie, holder.Address)) && r.MachineId == host.MachineId && r.BootId == host.BootId);
 
     private static List<KeyValuePair<VolumeEntry, LockView>> Read(CephClientOptions options, List<VolumeEntry> volumes, HostIdentity host)
     {
@@ -92,7 +87,7 @@ internal static class LockHolders
             using FencedVolume fenced = FencedVolume.Open(cluster, VolumeSpec.Parse(volume.Spec), host, fence);
             VolumeStatus status = fenced.Status();
             Holder? holder = status.Holders.Count > 0 ? status.Holders[0] : null;
-            return new LockView(holder, holder is not null && IsSelf(holder, host), null, ExitCodes.Ok);
+            return new LockView(holder, holder is { Ours: true }, null, ExitCodes.Ok);
         }
         catch (Exception e) when (Describe(e) is { } failed)
         {
@@ -103,13 +98,7 @@ internal static class LockHolders
     /// <summary>What went wrong, as the other verbs say it and with their exit code; null for what is not ours to describe.</summary>
     private static LockView? Describe(Exception e) => e switch
     {
-        CephException c => new LockView(null, false, $"{c.Operation}: {Errno.Describe(c.Errno)}", c.Errno switch
-        {
-            Errno.ENOENT => ExitCodes.NoSuchVolume,
-            Errno.EACCES or Errno.EPERM => ExitCodes.PermissionDenied,
-            Errno.ETIMEDOUT or Errno.ECONNREFUSED => ExitCodes.Unreachable,
-            _ => ExitCodes.Failure,
-        }),
+        CephException c => new LockView(null, false, $"{c.Operation}: {Errno.Describe(c.Errno)}", Commands.ErrnoExitCode(c.Errno)),
         System.IO.FileNotFoundException => new LockView(null, false, e.Message, ExitCodes.Usage),
         UnauthorizedAccessException => new LockView(null, false, e.Message, ExitCodes.PermissionDenied),
         UnsafeCombinationException => new LockView(null, false, e.Message, ExitCodes.Unsafe),

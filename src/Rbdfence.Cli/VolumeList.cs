@@ -7,6 +7,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Rbdfence.Fencing;
+using Rbdfence.Mapping;
 using Rbdfence.Table;
 
 namespace Rbdfence.Cli;
@@ -77,7 +78,7 @@ internal static class VolumeList
             : LockHolders.ReadAsync(volumes, connectTimeout, Host());
         Dictionary<string, Dictionary<string, string>> units =
             await UnitStates.ShowAsync(volumes.Select(v => UnitNames.ServiceOf(v.Spec)).ToList(), cancel).ConfigureAwait(false);
-        HashSet<string> mounted = MountPoints.Read();
+        HashSet<string> mounted = ReadMountPoints();
         Dictionary<VolumeEntry, LockView> views = await holders.ConfigureAwait(false);
 
         List<ListedVolume> listed = Assemble(lines, units, mounted, views, DeviceTarget);
@@ -124,6 +125,19 @@ internal static class VolumeList
         return codes.Contains(ExitCodes.Unreachable) ? ExitCodes.Unreachable
             : codes.Contains(ExitCodes.PermissionDenied) ? ExitCodes.PermissionDenied
             : ExitCodes.Ok;
+    }
+
+    /// <summary>This host's mount points; none when the mount table cannot be read (the other columns still say what they know).</summary>
+    private static HashSet<string> ReadMountPoints()
+    {
+        try
+        {
+            return MountTable.MountPoints();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
     /// <summary>What the device link points to, or null when there is no link.</summary>

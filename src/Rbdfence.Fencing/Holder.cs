@@ -8,6 +8,9 @@ public sealed record Holder(string Client, string Cookie, string Address, Holder
     /// <summary>The holder's record in the image metadata, when it wrote one for this lock.</summary>
     public HolderRecord? Record { get; init; }
 
+    /// <summary>This host's own lock: proven by its lease (<see cref="LockVerdict.Ours"/>), never by the cookie.</summary>
+    public bool Ours { get; init; }
+
     /// <summary>The host to name in messages: from the cookie when it names one, else the address.</summary>
     public string HostName =>
         Identity.HostName.Length > 0 ? Identity.HostName : Record is { HostName.Length: > 0 } r ? r.HostName : CephAddressHost;

@@ -78,7 +78,7 @@ public sealed record LockDecision(LockVerdict Verdict, Holder? Holder, IReadOnly
         // clones share machine-ids and boot-ids, and hosts of one name share kubelet cookies.
         if (o.Lease is { } lease && lease.Matches(locker))
         {
-            return new(LockVerdict.Ours, new Holder(locker.Client, locker.Cookie, locker.Address, identity, Live: true), [], "this host's lease");
+            return new(LockVerdict.Ours, new Holder(locker.Client, locker.Cookie, locker.Address, identity, Live: true) { Ours = true }, [], "this host's lease");
         }
 
         // The clients that do this holder's I/O: the locker itself, and those its holder

@@ -43,19 +43,23 @@ public static class MountTable
     }
 
     /// <summary>True when <paramref name="path"/> is a mount point.</summary>
-    public static bool IsMountPoint(string path, string mountsFile = "/proc/self/mounts")
+    public static bool IsMountPoint(string path, string mountsFile = "/proc/self/mounts") =>
+        MountPoints(mountsFile).Contains(Path.GetFullPath(path).TrimEnd('/'));
+
+    /// <summary>Every mount point of the mount table.</summary>
+    public static HashSet<string> MountPoints(string mountsFile = "/proc/self/mounts")
     {
-        string full = Path.GetFullPath(path).TrimEnd('/');
+        var points = new HashSet<string>(StringComparer.Ordinal);
         foreach (string line in File.ReadAllLines(mountsFile))
         {
             string[] fields = line.Split(' ');
-            if (fields.Length > 1 && string.Equals(Unescape(fields[1]), full, StringComparison.Ordinal))
+            if (fields.Length > 1)
             {
-                return true;
+                points.Add(Unescape(fields[1]));
             }
         }
 
-        return false;
+        return points;
     }
 
     /// <summary>Undoes the kernel's octal escapes (<c>\040</c> for a space, …).</summary>

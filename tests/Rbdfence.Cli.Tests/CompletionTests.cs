@@ -19,7 +19,7 @@ public sealed partial class CompletionTests : IDisposable
 {
     private const string BashCompletion = "/usr/share/bash-completion/bash_completion";
 
-    private static readonly string Repo = RepoRoot();
+    private static readonly string Repo = BuiltCli.RepoRoot;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("rbdfence-completion-tests.").FullName;
 
@@ -141,7 +141,7 @@ public sealed partial class CompletionTests : IDisposable
         }
 
         psi.Environment["RBDFENCE_TAB"] = table ?? Path.Join(_dir, "no-table");
-        (int code, string stdout, string stderr) = await RunAsync(psi);
+        (int code, string stdout, string stderr) = await BuiltCli.RunAsync(psi);
         Assert.True(code == 0 && stderr.Length == 0, $"completing '{line}': exit {code}, stderr:\n{stderr}");
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
     }
@@ -150,12 +150,12 @@ public sealed partial class CompletionTests : IDisposable
     private static async Task<string> HelpAsync(string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in (string[])[Built(), .. args, .. args.Length == 0 ? ["--help"] : Array.Empty<string>()])
+        foreach (string a in (string[])[BuiltCli.Dll, .. args, .. args.Length == 0 ? ["--help"] : Array.Empty<string>()])
         {
             psi.ArgumentList.Add(a);
         }
 
-        (int code, string stdout, string stderr) = await RunAsync(psi);
+        (int code, string stdout, string stderr) = await BuiltCli.RunAsync(psi);
         Assert.True(code == 0, $"rbdfence {string.Join(' ', args)} --help: exit {code}\n{stderr}");
         return stdout;
     }
@@ -174,33 +174,4 @@ public sealed partial class CompletionTests : IDisposable
 
     [GeneratedRegex(@"^(--[a-z][a-z-]*) <(\w+(?:\|\w+)+)>")]
     private static partial Regex Choices();
-
-    private static async Task<(int Code, string StdOut, string StdErr)> RunAsync(ProcessStartInfo psi)
-    {
-        using Process process = Process.Start(psi)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        Task exited = process.WaitForExitAsync();
-        if (await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(30))) != exited)
-        {
-            process.Kill();
-            throw new TimeoutException($"{psi.FileName} still running after 30 s");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string RepoRoot()
-    {
-        // <repo>/tests/Rbdfence.Cli.Tests/bin/<Configuration>/<tfm>/
-        var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        return dir.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-    }
-
-    private static string Built()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        string path = Path.Combine(Repo, "src", "Rbdfence.Cli", "bin", dir.Parent!.Name, dir.Name, "rbdfence.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("rbdfence.dll was not built", path);
-    }
 }

@@ -14,7 +14,7 @@ namespace Rbdfence.Cli.Tests;
 /// </summary>
 public sealed class HostileCommandLineTests : IDisposable
 {
-    private static readonly string Rbdfence = Built();
+    private static readonly string Rbdfence = BuiltCli.Dll;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("rbdfence-cli-tests.").FullName;
 
@@ -159,27 +159,5 @@ public sealed class HostileCommandLineTests : IDisposable
         return psi;
     }
 
-    private async Task<(int Code, string StdOut, string StdErr)> RunAsync(string[] args)
-    {
-        using Process process = Process.Start(Start(args))!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        Task exited = process.WaitForExitAsync();
-        if (await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(30))) != exited)
-        {
-            process.Kill();
-            throw new TimeoutException($"rbdfence {string.Join(' ', args)} still running after 30 s");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string Built()
-    {
-        // <repo>/tests/Rbdfence.Cli.Tests/bin/<Configuration>/<tfm>/ -> <repo>/src/Rbdfence.Cli/bin/<Configuration>/<tfm>/rbdfence.dll
-        var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        string repo = dir.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        string path = Path.Combine(repo, "src", "Rbdfence.Cli", "bin", dir.Parent.Name, dir.Name, "rbdfence.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("rbdfence.dll was not built", path);
-    }
+    private Task<(int Code, string StdOut, string StdErr)> RunAsync(string[] args) => BuiltCli.RunAsync(Start(args));
 }

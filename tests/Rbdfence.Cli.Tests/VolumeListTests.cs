@@ -18,7 +18,7 @@ namespace Rbdfence.Cli.Tests;
 /// </summary>
 public sealed class VolumeListTests : IDisposable
 {
-    private static readonly string Rbdfence = Built();
+    private static readonly string Rbdfence = BuiltCli.Dll;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("rbdfence-list-tests.").FullName;
 
@@ -207,25 +207,6 @@ public sealed class VolumeListTests : IDisposable
         psi.Environment["DOTNET_CLI_HOME"] = _dir;
         psi.Environment.Remove("CEPH_ARGS");
         psi.Environment.Remove("CEPH_KEYRING");
-        using Process process = Process.Start(psi)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        Task exited = process.WaitForExitAsync();
-        if (await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(30))) != exited)
-        {
-            process.Kill();
-            throw new TimeoutException($"rbdfence {string.Join(' ', args)} still running after 30 s");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string Built()
-    {
-        // <repo>/tests/Rbdfence.Cli.Tests/bin/<Configuration>/<tfm>/ -> <repo>/src/Rbdfence.Cli/bin/<Configuration>/<tfm>/rbdfence.dll
-        var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        string repo = dir.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        string path = Path.Combine(repo, "src", "Rbdfence.Cli", "bin", dir.Parent.Name, dir.Name, "rbdfence.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("rbdfence.dll was not built", path);
+        return await BuiltCli.RunAsync(psi);
     }
 }

@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
+using Rbdfence.Mapping;
 
 namespace Rbdfence.Cli;
 
@@ -31,41 +31,10 @@ internal static class UnitStates
             return new(StringComparer.Ordinal);
         }
 
-        var psi = new ProcessStartInfo("systemctl")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in (string[])["show", "--timestamp=unix", "--property=" + Properties, "--", .. units])
-        {
-            psi.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using Process process = Process.Start(psi)!;
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancel);
-            Task<string> stderr = process.StandardError.ReadToEndAsync(cancel);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill();
-                throw;
-            }
-
-            await stderr.ConfigureAwait(false);
-            return process.ExitCode == 0 ? Parse(await stdout.ConfigureAwait(false)) : new(StringComparer.Ordinal);
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or OperationCanceledException && !cancel.IsCancellationRequested)
-        {
-            return new(StringComparer.Ordinal);
-        }
+        // No systemd or no bus (a failure), or no answer within 10 s: the local columns say unknown.
+        CommandOutput show = await new ProcessCommandRunner().RunAsync(
+            "systemctl", ["show", "--timestamp=unix", "--property=" + Properties, "--", .. units], TimeSpan.FromSeconds(10), cancel).ConfigureAwait(false);
+        return show.Succeeded ? Parse(show.StdOut) : new(StringComparer.Ordinal);
     }
 
     /// <summary><c>systemctl show</c>'s output for several units: blocks of <c>Key=Value</c> lines, separated by a blank line, keyed by <c>Id</c>.</summary>

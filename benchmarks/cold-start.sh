@@ -16,27 +16,14 @@
 # (binutils). zlib is linked from the ILCompiler package (libz.a), no zlib1g-dev needed.
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 runs=${1:-40}
-for tool in hyperfine python3 dotnet rbd; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
-done
-
-work=$(mktemp -d /tmp/rbdfence-coldstart.XXXXXX)
-cluster=$(mktemp -d /tmp/rbdfence-coldstart-cluster.XXXXXX)
-cleanup() {
-  "$repo/scripts/ceph-cluster" down --dir "$cluster" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+need_tools hyperfine python3 dotnet rbd
+bench_dirs coldstart
 
 aot=${RBDFENCE_CLI:-}
-if [ -z "$aot" ]; then
-  echo "publishing rbdfence (NativeAOT)..." >&2
-  dotnet publish "$repo/src/Rbdfence.Cli" -c Release -r linux-x64 -o "$work/aot" -nologo -v quiet >&2
-  aot=$work/aot/rbdfence
-fi
+[ -n "$aot" ] || aot=$(publish_aot_cli)
 echo "publishing rbdfence (JIT, framework-dependent)..." >&2
 dotnet publish "$repo/src/Rbdfence.Cli" -c Release -r linux-x64 --self-contained false \
   -p:PublishAot=false -o "$work/jit" -nologo -v quiet >&2

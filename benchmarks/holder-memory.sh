@@ -18,34 +18,19 @@
 # Needs: root, rbd-fuse, losetup, python3, the .NET SDK.
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 count=${1:-20}
 settle=${2:-15}
-for tool in python3 dotnet rbd rbd-fuse losetup; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
-done
-
-work=$(mktemp -d /tmp/rbdfence-holder-memory.XXXXXX)
-cluster=$(mktemp -d /tmp/rbdfence-holder-memory-cluster.XXXXXX)
-cleanup() {
-  # The driver stops its holders by pid on any way out; `down` removes any FUSE mount and
-  # loop device left on this cluster and kills processes naming its directory.
-  "$repo/scripts/ceph-cluster" down --dir "$cluster" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+need_tools python3 dotnet rbd rbd-fuse losetup
+# (The driver stops its holders by pid on any way out; the cluster's `down` removes any
+# FUSE mount and loop device left on it and kills processes naming its directory.)
+bench_dirs holder-memory
 
 cli=${RBDFENCE_CLI:-}
-if [ -z "$cli" ]; then
-  echo "publishing rbdfence (NativeAOT)..." >&2
-  if dotnet publish "$repo/src/Rbdfence.Cli" -c Release -r linux-x64 -o "$work/aot" -nologo -v quiet >&2; then
-    cli=$work/aot/rbdfence
-  else
-    echo "NativeAOT publish failed: using the Release JIT build" >&2
-    dotnet build "$repo/src/Rbdfence.Cli" -c Release -nologo -v quiet >&2
-    cli=$repo/src/Rbdfence.Cli/bin/Release/net10.0/rbdfence
-  fi
+if [ -z "$cli" ] && ! cli=$(publish_aot_cli); then
+  echo "NativeAOT publish failed: using the Release JIT build" >&2
+  cli=$(build_jit_cli)
 fi
 if [ -f "$(dirname "$cli")/rbdfence.dll" ]; then kind="JIT (framework-dependent)"; else kind="NativeAOT"; fi
 echo "holder binary: $cli ($kind)" >&2

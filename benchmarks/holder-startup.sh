@@ -16,38 +16,19 @@
 # NativeAOT gcc or clang plus objcopy, see "Cold start").
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 runs=${1:-10}
-for tool in python3 dotnet rbd rbd-fuse losetup; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
-done
-
-work=$(mktemp -d /tmp/rbdfence-holder-startup.XXXXXX)
-cluster=$(mktemp -d /tmp/rbdfence-holder-startup-cluster.XXXXXX)
-cleanup() {
-  # (A holder of a failed run was stopped by the driver, by its pid; `down` also removes
-  # any FUSE mount and loop device left on this cluster.)
-  "$repo/scripts/ceph-cluster" down --dir "$cluster" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+need_tools python3 dotnet rbd rbd-fuse losetup
+# (A holder of a failed run was stopped by the driver, by its pid.)
+bench_dirs holder-startup
 
 jit=${RBDFENCE_JIT:-}
-if [ -z "$jit" ]; then
-  echo "building rbdfence (Release, JIT)..." >&2
-  dotnet build "$repo/src/Rbdfence.Cli" -c Release -nologo -v quiet >&2
-  jit=$repo/src/Rbdfence.Cli/bin/Release/net10.0/rbdfence
-fi
+[ -n "$jit" ] || jit=$(build_jit_cli)
 aot=${RBDFENCE_AOT:-}
-if [ -z "$aot" ]; then
-  echo "publishing rbdfence (NativeAOT)..." >&2
-  if dotnet publish "$repo/src/Rbdfence.Cli" -c Release -r linux-x64 -o "$work/aot" -nologo -v quiet >&2; then
-    aot=$work/aot/rbdfence
-  else
-    echo "NativeAOT publish failed: JIT only" >&2
-    aot=none
-  fi
+if [ -z "$aot" ] && ! aot=$(publish_aot_cli); then
+  echo "NativeAOT publish failed: JIT only" >&2
+  aot=none
 fi
 
 echo "starting a throwaway cluster in $cluster..." >&2

@@ -85,35 +85,13 @@ public static class CephConf
     internal static string? FindSetting(string confText, string setting, string entity)
     {
         string? global = null, client = null, specific = null;
-        string section = "global";
-        foreach (string rawLine in confText.Split('\n'))
+        foreach ((string section, string name, string value) in CephIni.Settings(confText))
         {
-            string line = rawLine.Trim();
-            if (line.Length == 0 || line[0] is '#' or ';')
-            {
-                continue;
-            }
-
-            if (line[0] == '[')
-            {
-                int end = line.IndexOf(']', StringComparison.Ordinal);
-                section = end > 0 ? line[1..end].Trim() : string.Empty;
-                continue;
-            }
-
-            int equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                continue;
-            }
-
-            string name = line[..equals].Trim().Replace('_', ' ').Replace('-', ' ');
             if (!string.Equals(name, setting, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            string value = line[(equals + 1)..].Trim();
             if (section == "global")
             {
                 global = value;

@@ -32,38 +32,11 @@ public static class CephKeyring
     /// <summary>The <c>key</c> of <paramref name="entity"/> in keyring text, or null.</summary>
     internal static string? FindKey(string keyringText, string entity)
     {
-        bool inSection = false;
-        foreach (string rawLine in keyringText.Split('\n'))
+        // Before any section header nothing belongs to an entity.
+        foreach ((string section, string name, string value) in CephIni.Settings(keyringText, firstSection: string.Empty))
         {
-            string line = rawLine.Trim();
-            if (line.Length == 0 || line[0] is '#' or ';')
+            if (string.Equals(section, entity, StringComparison.Ordinal) && string.Equals(name, "key", StringComparison.Ordinal))
             {
-                continue;
-            }
-
-            if (line[0] == '[')
-            {
-                int end = line.IndexOf(']', StringComparison.Ordinal);
-                string section = end > 0 ? line[1..end].Trim() : string.Empty;
-                inSection = string.Equals(section, entity, StringComparison.Ordinal);
-                continue;
-            }
-
-            if (!inSection)
-            {
-                continue;
-            }
-
-            int equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                continue;
-            }
-
-            string name = line[..equals].Trim();
-            if (string.Equals(name, "key", StringComparison.Ordinal))
-            {
-                string value = line[(equals + 1)..].Trim();
                 return value.Length > 0 ? value : null;
             }
         }

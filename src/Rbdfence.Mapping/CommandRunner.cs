@@ -38,20 +38,32 @@ public sealed class ProcessCommandRunner : ICommandRunner
     private static readonly TimeSpan s_outputGrace = TimeSpan.FromMilliseconds(500);
 
     /// <inheritdoc/>
-    public async Task<CommandOutput> RunAsync(string fileName, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public Task<CommandOutput> RunAsync(string fileName, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var psi = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        var psi = new ProcessStartInfo(fileName);
         foreach (string argument in arguments)
         {
             psi.ArgumentList.Add(argument);
         }
 
+        return RunAsync(psi, timeout, s_outputGrace, started: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="psi"/> (its program, arguments and environment; the output is
+    /// captured and standard input closed here) to completion, or <paramref name="timeout"/>
+    /// then kills it. Its output is read for <paramref name="outputGrace"/> after it exited
+    /// (<see cref="Timeout.InfiniteTimeSpan"/>: until every writer closed it). <paramref name="started"/>
+    /// sees the process once it runs.
+    /// </summary>
+    public static async Task<CommandOutput> RunAsync(ProcessStartInfo psi, TimeSpan timeout, TimeSpan outputGrace, Action<Process>? started, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(psi);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false;
+        string fileName = psi.FileName;
         using var process = new Process { StartInfo = psi };
         try
         {
@@ -62,6 +74,7 @@ public sealed class ProcessCommandRunner : ICommandRunner
             return new CommandOutput(127, string.Empty, $"cannot start {fileName}: {e.Message}", TimedOut: false);
         }
 
+        started?.Invoke(process);
         process.StandardInput.Close();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         Task<string> stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
@@ -87,17 +100,17 @@ public sealed class ProcessCommandRunner : ICommandRunner
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        string output = await Drain(stdout).ConfigureAwait(false);
-        string error = await Drain(stderr).ConfigureAwait(false);
+        string output = await Drain(stdout, outputGrace).ConfigureAwait(false);
+        string error = await Drain(stderr, outputGrace).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return new CommandOutput(timedOut ? -1 : process.ExitCode, output, error, timedOut);
     }
 
-    private static async Task<string> Drain(Task<string> reader)
+    private static async Task<string> Drain(Task<string> reader, TimeSpan grace)
     {
         try
         {
-            return await reader.WaitAsync(s_outputGrace).ConfigureAwait(false);
+            return await reader.WaitAsync(grace).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

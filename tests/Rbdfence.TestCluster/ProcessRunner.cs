@@ -5,9 +5,14 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
+using Rbdfence.Mapping;
+
 namespace Rbdfence.TestCluster;
 
-/// <summary>Runs a program to completion with captured output and a hard timeout.</summary>
+/// <summary>
+/// Runs a program to completion with captured output and a hard timeout, through the
+/// product's own runner; a test reads all of the output, however long the pipes stay open.
+/// </summary>
 internal static class ProcessRunner
 {
     public static async Task<CommandResult> RunAsync(
@@ -18,13 +23,7 @@ internal static class ProcessRunner
         CancellationToken cancellationToken = default,
         Action<Process>? started = null)
     {
-        var psi = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        var psi = new ProcessStartInfo(fileName);
         foreach (string argument in arguments)
         {
             psi.ArgumentList.Add(argument);
@@ -46,47 +45,8 @@ internal static class ProcessRunner
         }
 
         string commandLine = string.Join(' ', new[] { fileName }.Concat(psi.ArgumentList).Select(Quote));
-        using var process = new Process { StartInfo = psi };
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return new CommandResult(commandLine, 127, string.Empty, $"cannot start {fileName}: {e.Message}", TimedOut: false);
-        }
-
-        started?.Invoke(process);
-        process.StandardInput.Close();
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
-        bool timedOut = false;
-        try
-        {
-            await process.WaitForExitAsync(timeoutSource.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            timedOut = true;
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // It exited between the timeout and the kill.
-            }
-
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-
-        string output = await stdout.ConfigureAwait(false);
-        string error = await stderr.ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        return new CommandResult(commandLine, timedOut ? -1 : process.ExitCode, output, error, timedOut);
+        CommandOutput output = await ProcessCommandRunner.RunAsync(psi, timeout, Timeout.InfiniteTimeSpan, started, cancellationToken).ConfigureAwait(false);
+        return new CommandResult(commandLine, output.ExitCode, output.StdOut, output.StdErr, output.TimedOut);
     }
 
     private static string Quote(string argument) =>

@@ -36,7 +36,7 @@ public sealed class FencingTests(MultiHostCluster cluster, ITestOutputHelper out
         Assert.Equal(75, early.ExitCode); // live: never broken automatically
 
         await using BackgroundProcess waiter = taker.StartRbdfence("acquire", volume, "--wait", "120", "--grace", Grace, "--json");
-        await Task.Delay(500);
+        await waiter.WaitForStdErrAsync("waiting", TimeSpan.FromSeconds(60));
         var sinceKill = Stopwatch.StartNew();
         watch.Kill();
 
@@ -54,7 +54,12 @@ public sealed class FencingTests(MultiHostCluster cluster, ITestOutputHelper out
 
         // The victim's writer kept running behind the blocklist: once its writes fail, none
         // succeeds again, and the image holds exactly its last successful write.
-        await Task.Delay(TimeSpan.FromSeconds(8));
+        // Until it has tried five more writes after its first failure (100 ms apart; an op
+        // times out after 5 s), so that a write succeeding again would show.
+        await writer.WaitForOutputAsync(
+            (stdout, _) => stdout.Split('\n').SkipWhile(l => !l.Contains(" -", StringComparison.Ordinal)).Count(l => l.Length > 0) > 5,
+            TimeSpan.FromSeconds(60),
+            "five writes after the first failed one");
         writer.Kill();
         (_, string writes, _) = await writer.WaitAsync(TimeSpan.FromSeconds(10));
         (int N, int Rc)[] log = writes.Split('\n', StringSplitOptions.RemoveEmptyEntries)

@@ -52,7 +52,8 @@ public sealed class HandOverTests(MultiHostCluster cluster, ITestOutputHelper ou
 
         (await a.RbdfenceAsync("acquire", volume)).EnsureSuccess();
         await using BackgroundProcess waiter = b.StartRbdfence(["acquire", volume, .. wait, "--json"]);
-        await Task.Delay(3000);
+        await waiter.WaitForStdErrAsync("waiting", TimeSpan.FromSeconds(60));
+        await Task.Delay(2000); // a --wait read as "no wait" would have exited with 75 by now
         Assert.False(waiter.HasExited, "the waiter gave up while the holder still held the lock");
 
         (await a.RbdfenceAsync("release", volume)).EnsureSuccess();
@@ -73,7 +74,7 @@ public sealed class HandOverTests(MultiHostCluster cluster, ITestOutputHelper ou
         {
             (await a.RbdfenceAsync("acquire", volume)).EnsureSuccess();
             await using BackgroundProcess waiter = b.StartRbdfence("acquire", volume, "--wait", "60", "--json");
-            await Task.Delay(700); // let it start and arm its watch; it must not matter how long
+            await waiter.WaitForStdErrAsync("waiting", TimeSpan.FromSeconds(60)); // started, watch armed
 
             JsonElement released = JsonResult.Parse((await a.RbdfenceAsync("release", volume, "--json")).EnsureSuccess().StdOut);
             (int code, string stdout, string stderr) = await waiter.WaitAsync(TimeSpan.FromSeconds(30));

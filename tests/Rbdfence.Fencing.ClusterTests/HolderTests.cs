@@ -97,7 +97,7 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
         await using BackgroundProcess holder = first.StartRbdfence("hold", volume, "--backend", "fuse", "--device-link", link);
         await WaitForFileAsync(link);
         await using BackgroundProcess waiter = second.StartRbdfence("acquire", volume, "--wait", "120", "--json");
-        await Task.Delay(1500); // the waiter is waiting and has announced itself
+        await waiter.WaitForStdErrAsync("waiting", TimeSpan.FromSeconds(60)); // its watch is armed before it says so
 
         holder.Terminate(); // systemctl stop: unmap, release, wake
         (int holderCode, _, string holderErr) = await holder.WaitAsync(TimeSpan.FromSeconds(60));

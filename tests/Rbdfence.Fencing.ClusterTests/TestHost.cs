@@ -83,14 +83,16 @@ public sealed class TestHost(MultiHostCluster cluster, string name, string netns
 public sealed class BackgroundProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly Task<string> _stdout;
-    private readonly Task<string> _stderr;
+    private readonly System.Text.StringBuilder _stdoutSoFar = new();
+    private readonly System.Text.StringBuilder _stderrSoFar = new();
+    private readonly Task _stdout;
+    private readonly Task _stderr;
 
     public BackgroundProcess(Process process)
     {
         _process = process;
-        _stdout = process.StandardOutput.ReadToEndAsync();
-        _stderr = process.StandardError.ReadToEndAsync();
+        _stdout = CopyAsync(process.StandardOutput, _stdoutSoFar);
+        _stderr = CopyAsync(process.StandardError, _stderrSoFar);
     }
 
     public bool HasExited => _process.HasExited;
@@ -104,6 +106,54 @@ public sealed class BackgroundProcess : IAsyncDisposable
     /// <summary>SIGKILL, as a crash or a power cut would: no cleanup runs.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>What it printed so far.</summary>
+    public (string StdOut, string StdErr) OutputSoFar
+    {
+        get
+        {
+            lock (_stdoutSoFar)
+            {
+                lock (_stderrSoFar)
+                {
+                    return (_stdoutSoFar.ToString(), _stderrSoFar.ToString());
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until what it printed so far satisfies <paramref name="done"/> (a line it prints
+    /// once it reached a state: observable, where a fixed sleep would only guess).
+    /// </summary>
+    public async Task WaitForOutputAsync(Func<string, string, bool> done, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            (string stdout, string stderr) = OutputSoFar;
+            if (done(stdout, stderr))
+            {
+                return;
+            }
+
+            if (_process.HasExited && _stdout.IsCompleted && _stderr.IsCompleted)
+            {
+                throw new InvalidOperationException($"exited {_process.ExitCode} before {what}: {stdout}{stderr}");
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"no {what} after {timeout}: {stdout}{stderr}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits until a line of its stderr contains <paramref name="text"/>.</summary>
+    public Task WaitForStdErrAsync(string text, TimeSpan timeout) =>
+        WaitForOutputAsync((_, stderr) => stderr.Contains(text, StringComparison.Ordinal), timeout, $"'{text}' on stderr");
+
     /// <summary>Waits for the exit (at most <paramref name="timeout"/>) and returns code and output.</summary>
     public async Task<(int ExitCode, string StdOut, string StdErr)> WaitAsync(TimeSpan timeout)
     {
@@ -114,7 +164,9 @@ public sealed class BackgroundProcess : IAsyncDisposable
             throw new TimeoutException($"still running after {timeout}: {await Output()}");
         }
 
-        return (_process.ExitCode, await _stdout, await _stderr);
+        await Task.WhenAll(_stdout, _stderr);
+        (string stdout, string stderr) = OutputSoFar;
+        return (_process.ExitCode, stdout, stderr);
     }
 
     public async ValueTask DisposeAsync()
@@ -128,11 +180,26 @@ public sealed class BackgroundProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    private static async Task CopyAsync(System.IO.StreamReader reader, System.Text.StringBuilder into)
+    {
+        char[] buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (into)
+            {
+                into.Append(buffer, 0, read);
+            }
+        }
+    }
+
     private async Task<string> Output()
     {
         Kill();
         await _process.WaitForExitAsync();
-        return await _stdout + await _stderr;
+        await Task.WhenAll(_stdout, _stderr);
+        (string stdout, string stderr) = OutputSoFar;
+        return stdout + stderr;
     }
 }
 

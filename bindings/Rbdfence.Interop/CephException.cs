@@ -30,7 +30,10 @@ public sealed class CephException : IOException
         Operation = "";
     }
 
-    /// <summary>The C function that failed, e.g. <c>rbd_lock_acquire</c>.</summary>
+    /// <summary>
+    /// What failed, in the caller's words for an operator (e.g. "cannot lock rbd/vol1"):
+    /// the caller knows which volume and why it asked; the errno says the rest.
+    /// </summary>
     public string Operation { get; }
 
     /// <summary>The errno the call returned, made positive (EBUSY is 16).</summary>

@@ -10,6 +10,7 @@ using Rbdfence.Fencing;
 using Rbdfence.Fencing.Ceph;
 using Rbdfence.Holding;
 using Rbdfence.Interop;
+using Rbdfence.Linux;
 using Rbdfence.Mapping;
 
 namespace Rbdfence.Cli;
@@ -115,9 +116,7 @@ internal static class Commands
     {
         var root = new RootCommand(
             "rbdfence: mount a Ceph RBD volume read-write only while this host holds its exclusive lock.\n" +
-            "Exit codes: 0 ok, 1 failure, 64 usage, 65 unsafe combination refused, 66 no such volume,\n" +
-            "69 cluster unreachable, 74 lock kept (the device is still mapped here), 75 held by a live peer (try again later),\n" +
-            "77 permission denied, 78 fenced.");
+            ExitCodeHelp());
 
         root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait, BlocklistExpiry, MountPoint));
         root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", ReleaseWithoutCluster, Release, [Mode, KubeletCookie]));
@@ -201,7 +200,7 @@ internal static class Commands
             }
             catch (CephException e)
             {
-                return output.Fail(ErrnoExitCode(e.Errno), $"{e.Operation}: {Errno.Describe(e.Errno)}");
+                return output.Fail(ExitCodes.ForErrno(e.Errno), $"{e.Operation}: {CephErrorText.Describe(e.Errno)}");
             }
             catch (System.IO.FileNotFoundException e)
             {
@@ -246,7 +245,7 @@ internal static class Commands
                 systemd.NotifyStatus($"waiting since {waitingSince} for the lock, held by {contended.Holder}");
             },
             cancel).ConfigureAwait(false);
-        if (result.Holds)
+        if (result.MayMap)
         {
             systemd.NotifyStatus(result.Status == AcquireStatus.Free ? "no live peer owns the lock; mapping exclusively" : "lock taken; mapping");
         }
@@ -257,7 +256,7 @@ internal static class Commands
 
     private static Task<int> Hold(ParseResult parse, Invocation it, CancellationToken cancel)
     {
-        MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), parse.GetValue(ReadOnly));
+        MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), parse.GetValue(ReadOnly), it.Output.MapLog);
         var options = new HoldOptions
         {
             CheckInterval = TimeSpan.FromSeconds(parse.GetValue(Interval)),
@@ -268,10 +267,10 @@ internal static class Commands
 
     private static async Task<int> Map(ParseResult parse, Invocation it, CancellationToken cancel)
     {
-        MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), parse.GetValue(ReadOnly));
+        MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), parse.GetValue(ReadOnly), it.Output.MapLog);
         // As acquire without --wait: a silent holder is still observed for its grace period.
         AcquireResult held = await it.Volume.AcquireAsync(TimeSpan.Zero, null, cancel).ConfigureAwait(false);
-        if (!held.Holds)
+        if (!held.MayMap)
         {
             return it.Output.Acquired(it.Volume, held);
         }
@@ -287,9 +286,7 @@ internal static class Commands
 
         if (parse.GetValue(DeviceLink) is { } link)
         {
-            System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(link))!);
-            System.IO.File.Delete(link);
-            System.IO.File.CreateSymbolicLink(link, device);
+            Holding.DeviceLink.Replace(link, device);
         }
 
         return it.Output.Mapped(it.Volume, device);
@@ -297,11 +294,11 @@ internal static class Commands
 
     private static async Task<int> Unmap(ParseResult parse, Invocation it, CancellationToken cancel)
     {
-        MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), readOnly: false);
+        MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), readOnly: false, it.Output.MapLog);
         string? device = await dataPath.DetachExistingAsync(cancel).ConfigureAwait(false);
         if (parse.GetValue(DeviceLink) is { } link)
         {
-            System.IO.File.Delete(link);
+            Holding.DeviceLink.Remove(link, device);
         }
 
         return it.Output.Unmapped(it.Volume, device);
@@ -368,29 +365,40 @@ internal static class Commands
             {
                 return RadosCluster.Connect(options);
             }
-            catch (CephException e) when (ErrnoExitCode(e.Errno) == ExitCodes.Unreachable &&
+            catch (CephException e) when (ExitCodes.ForErrno(e.Errno) == ExitCodes.Unreachable &&
                 (within == Timeout.InfiniteTimeSpan || within > Stopwatch.GetElapsedTime(started)))
             {
                 bool forever = within == Timeout.InfiniteTimeSpan;
                 TimeSpan left = forever ? TimeSpan.MaxValue : within - Stopwatch.GetElapsedTime(started);
                 TimeSpan pause = TimeSpan.FromSeconds(Math.Min(5, attempt));
-                output.Progress($"the cluster is unreachable ({Errno.Describe(e.Errno)}); trying again in {pause.TotalSeconds:0} s" +
+                output.Progress($"the cluster is unreachable ({CephErrorText.Describe(e.Errno)}); trying again in {pause.TotalSeconds:0} s" +
                     (forever ? string.Empty : $", for {left.TotalSeconds:0} s more"));
                 await Task.Delay(pause < left ? pause : left, cancel).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>What a Ceph errno means as rbdfence's exit code: the one mapping every verb (and list) uses.</summary>
-    internal static int ErrnoExitCode(int errno) => errno switch
+    /// <summary>"Exit codes: 0 ok, 1 failure, …", wrapped for a terminal.</summary>
+    private static string ExitCodeHelp()
     {
-        Errno.ENOENT => ExitCodes.NoSuchVolume,
-        Errno.EACCES or Errno.EPERM => ExitCodes.PermissionDenied,
-        Errno.ETIMEDOUT or Errno.ECONNREFUSED => ExitCodes.Unreachable,
-        Errno.ESHUTDOWN => ExitCodes.Fenced,
-        Errno.EBUSY => ExitCodes.Contended,
-        _ => ExitCodes.Failure,
-    };
+        var help = new System.Text.StringBuilder("Exit codes:");
+        int lineStart = 0;
+        for (int i = 0; i < ExitCodes.All.Length; i++)
+        {
+            (int code, string meaning) = ExitCodes.All[i];
+            string item = string.Create(CultureInfo.InvariantCulture, $" {code} {meaning}") + (i == ExitCodes.All.Length - 1 ? "." : ",");
+            if (help.Length - lineStart + item.Length > 100)
+            {
+                help.Append('\n');
+                lineStart = help.Length;
+                item = item.TrimStart();
+            }
+
+            help.Append(item);
+        }
+
+        return help.ToString();
+    }
 
     private sealed record Invocation(FencedVolume Volume, Output Output, Stamps Stamps);
 

@@ -98,7 +98,7 @@ internal static class LockHolders
     /// <summary>What went wrong, as the other verbs say it and with their exit code; null for what is not ours to describe.</summary>
     private static LockView? Describe(Exception e) => e switch
     {
-        CephException c => new LockView(null, false, $"{c.Operation}: {Errno.Describe(c.Errno)}", Commands.ErrnoExitCode(c.Errno)),
+        CephException c => new LockView(null, false, $"{c.Operation}: {CephErrorText.Describe(c.Errno)}", ExitCodes.ForErrno(c.Errno)),
         System.IO.FileNotFoundException => new LockView(null, false, e.Message, ExitCodes.Usage),
         UnauthorizedAccessException => new LockView(null, false, e.Message, ExitCodes.PermissionDenied),
         UnsafeCombinationException => new LockView(null, false, e.Message, ExitCodes.Unsafe),

@@ -22,5 +22,9 @@ public sealed record AcquireResult(AcquireStatus Status, LockMode Mode, Holder? 
     /// <summary>Why the holder counts as live or not yet stale, for the contended message.</summary>
     public string? Reason { get; init; }
 
-    public bool Holds => Status is AcquireStatus.Acquired or AcquireStatus.AlreadyHeld or AcquireStatus.Free;
+    /// <summary>
+    /// This host may map the volume now: it holds the lock (advisory), or no live peer owns it
+    /// and the exclusive map itself takes it (managed). False only when contended.
+    /// </summary>
+    public bool MayMap => Status is AcquireStatus.Acquired or AcquireStatus.AlreadyHeld or AcquireStatus.Free;
 }

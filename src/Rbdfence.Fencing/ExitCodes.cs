@@ -1,3 +1,5 @@
+using Rbdfence.Linux;
+
 namespace Rbdfence.Fencing;
 
 /// <summary>
@@ -37,4 +39,33 @@ public static class ExitCodes
 
     /// <summary>This host was fenced (blocklisted) or its lock was broken.</summary>
     public const int Fenced = 78;
+
+    /// <summary>
+    /// Every code with its meaning in a few words: the one list the CLI's help prints, and
+    /// that the unit template's comment and <c>docs/CLI.md</c> are tested against.
+    /// </summary>
+    public static readonly (int Code, string Meaning)[] All =
+    [
+        (Ok, "ok"),
+        (Failure, "failure"),
+        (Usage, "usage"),
+        (Unsafe, "unsafe combination refused"),
+        (NoSuchVolume, "no such volume"),
+        (Unreachable, "cluster unreachable"),
+        (LockKept, "lock kept (the device is still mapped here)"),
+        (Contended, "held by a live peer (try again later)"),
+        (PermissionDenied, "permission denied"),
+        (Fenced, "fenced"),
+    ];
+
+    /// <summary>What an errno from librados or librbd means as an exit code: the one mapping every verb (and list) uses.</summary>
+    public static int ForErrno(int errno) => errno switch
+    {
+        Errno.ENOENT => NoSuchVolume,
+        Errno.EACCES or Errno.EPERM => PermissionDenied,
+        Errno.ETIMEDOUT or Errno.ECONNREFUSED => Unreachable,
+        Errno.ESHUTDOWN => Fenced,
+        Errno.EBUSY => Contended,
+        _ => Failure,
+    };
 }

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Rbdfence.Fencing.Ceph;
 using Rbdfence.Interop;
+using Rbdfence.Linux;
 
 namespace Rbdfence.Fencing;
 
@@ -58,8 +59,8 @@ public sealed class FencedVolume : IDisposable
         _lock = new HeaderLock(io, "rbd_header." + image.Id);
         _metadata = new ImageMetadata(io, _lock.HeaderObject);
         Cookie = options.KubeletCookie ? HolderCookie.Kubelet(host.HostName).ToString() : HolderCookie.For(host, DateTimeOffset.UtcNow).ToString();
-        _cookieZ = Utf8.Z(Cookie);
-        _headerZ = Utf8.Z(_lock.HeaderObject);
+        _cookieZ = Utf8.NulTerminated(Cookie);
+        _headerZ = Utf8.NulTerminated(_lock.HeaderObject);
         _ownAddress = cluster.Address;
         _ownClient = "client." + cluster.InstanceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _leasePath = Lease.PathFor(options.StateDirectory, spec);
@@ -306,7 +307,7 @@ public sealed class FencedVolume : IDisposable
                 // Managed mode: the data path's own unmap released the managed lock; a
                 // locker still matching the lease means the device is still mapped, which
                 // the caller has ruled out. Advisory: taken by another process of this host.
-                int rc = _lock.Break(Utf8.Z(locker.Client), Utf8.Z(locker.Cookie));
+                int rc = _lock.Break(Utf8.NulTerminated(locker.Client), Utf8.NulTerminated(locker.Cookie));
                 if (rc < 0 && rc != -Errno.ENOENT)
                 {
                     throw new CephException($"cannot unlock {Spec}", -rc);
@@ -545,7 +546,7 @@ public sealed class FencedVolume : IDisposable
             }
         }
 
-        int rc = _lock.Break(Utf8.Z(holder.Client), Utf8.Z(holder.Cookie));
+        int rc = _lock.Break(Utf8.NulTerminated(holder.Client), Utf8.NulTerminated(holder.Cookie));
         if (rc < 0 && rc != -Errno.ENOENT)
         {
             throw new CephException($"cannot break the lock of {holder}", -rc);

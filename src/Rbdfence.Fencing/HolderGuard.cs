@@ -1,5 +1,6 @@
 using System;
 using Rbdfence.Fencing.Ceph;
+using Rbdfence.Linux;
 
 namespace Rbdfence.Fencing;
 
@@ -37,8 +38,8 @@ public sealed class HolderGuard
     {
         ArgumentNullException.ThrowIfNull(lease);
         _lock = headerLock;
-        _client = Utf8.Z(lease.Client)[..^1];
-        _cookie = Utf8.Z(lease.Cookie)[..^1];
+        _client = Utf8.NulTerminated(lease.Client)[..^1];
+        _cookie = Utf8.NulTerminated(lease.Cookie)[..^1];
     }
 
     /// <summary>The negative errno of the last <see cref="GuardVerdict.Unknown"/>, for the log line.</summary>

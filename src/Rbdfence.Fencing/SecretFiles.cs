@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Rbdfence.Linux;
 
 namespace Rbdfence.Fencing;
 
@@ -13,15 +14,6 @@ namespace Rbdfence.Fencing;
 /// </summary>
 public static unsafe partial class SecretFiles
 {
-    private const int AT_FDCWD = -100;
-    private const uint STATX_BASIC_STATS = 0x7ff;
-    private const int ENOENT = 2;
-
-    // struct statx is the kernel's, the same on every architecture (linux/stat.h).
-    private const int StatxSize = 256;
-    private const int StxUid = 20;
-    private const int StxMode = 28;
-
     /// <summary>
     /// Why <paramref name="path"/> (the <paramref name="what"/>, for the message) must not be
     /// trusted, in one line; null when it is fine or does not exist (a missing file is the
@@ -29,15 +21,15 @@ public static unsafe partial class SecretFiles
     /// </summary>
     public static string? Problem(string path, string what)
     {
-        byte* buffer = stackalloc byte[StatxSize];
-        if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buffer) != 0)
+        byte* buffer = stackalloc byte[Statx.Size];
+        if (Statx.Call(Statx.AT_FDCWD, path, 0, Statx.STATX_BASIC_STATS, buffer) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            return errno == ENOENT ? null : string.Create(CultureInfo.InvariantCulture, $"cannot check the {what} {path} (errno {errno})");
+            return errno == Errno.ENOENT ? null : string.Create(CultureInfo.InvariantCulture, $"cannot check the {what} {path} (errno {errno})");
         }
 
-        uint owner = *(uint*)(buffer + StxUid);
-        int mode = *(ushort*)(buffer + StxMode) & 0xfff;
+        uint owner = *(uint*)(buffer + Statx.Uid);
+        int mode = *(ushort*)(buffer + Statx.Mode) & 0xfff;
         uint self = geteuid();
         if (owner != 0 && owner != self)
         {
@@ -60,10 +52,6 @@ public static unsafe partial class SecretFiles
             throw new UnauthorizedAccessException(problem);
         }
     }
-
-    // int statx(int dirfd, const char *pathname, int flags, unsigned int mask, struct statx *statxbuf);
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int statx(int dirfd, string pathname, int flags, uint mask, byte* statxbuf);
 
     // uid_t geteuid(void);
     [LibraryImport("libc", EntryPoint = "geteuid")]

@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Rbdfence.Linux;
 
 namespace Rbdfence.Mapping;
 
@@ -23,9 +24,6 @@ public sealed class KrbdBackend : IMapBackend
     /// <summary>The production sysfs directory of the rbd bus.</summary>
     public const string DefaultBusRoot = "/sys/bus/rbd";
 
-    private const int EBUSY = 16;
-    private const int ENODEV = 19;
-    private const int ENOSYS = 38;
     private static readonly TimeSpan s_modprobeTimeout = TimeSpan.FromSeconds(30);
     private static int s_keyCounter;
 
@@ -116,7 +114,7 @@ public sealed class KrbdBackend : IMapBackend
             {
                 add = KrbdAddCommand.Build(request, monAddresses, keyName, secret: null);
             }
-            else if (error is ENODEV or ENOSYS)
+            else if (error is Errno.ENODEV or Errno.ENOSYS)
             {
                 // As `rbd map` does: a kernel without the ceph key type takes the secret inline.
                 _log?.Invoke(MapLogLevel.Debug, $"kernel keyring has no 'ceph' key type (errno {error}); passing the secret in the add string");
@@ -290,7 +288,7 @@ public sealed class KrbdBackend : IMapBackend
     }
 
     private static bool IsBusy(IOException e) =>
-        e.HResult == EBUSY || e.Message.Contains("Device or resource busy", StringComparison.Ordinal);
+        e.HResult == Errno.EBUSY || e.Message.Contains("Device or resource busy", StringComparison.Ordinal);
 
     /// <summary>
     /// Loads the rbd module (<c>modprobe rbd single_major=Y</c>, as <c>rbd map</c> does) when

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using Rbdfence.Linux;
 
 namespace Rbdfence.Mapping;
 
@@ -11,7 +12,6 @@ public sealed partial class LinuxKernelKeyring : IKernelKeyring
 {
     private const int KeySpecProcessKeyring = -2;
     private const int KeyctlInvalidate = 21;
-    private const int ENOSYS = 38;
 
     /// <inheritdoc/>
     public unsafe int AddCephKey(string description, ReadOnlySpan<byte> payload, out int serial)
@@ -19,7 +19,7 @@ public sealed partial class LinuxKernelKeyring : IKernelKeyring
         serial = 0;
         if (!TryGetNumbers(out long addKey, out _))
         {
-            return ENOSYS;
+            return Errno.ENOSYS;
         }
 
         byte[] type = "ceph\0"u8.ToArray();

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using Rbdfence.Linux;
+using static Rbdfence.Linux.Statx;
 
 namespace Rbdfence.Mapping;
 
@@ -18,23 +20,9 @@ namespace Rbdfence.Mapping;
 /// </summary>
 public static unsafe partial class MountPointSeal
 {
-    private const int AT_FDCWD = -100;
-    private const int AT_SYMLINK_NOFOLLOW = 0x100;
-    private const int AT_EMPTY_PATH = 0x1000;
-    private const uint STATX_TYPE = 0x1;
-    private const ulong STATX_ATTR_IMMUTABLE = 0x10;
-    private const ulong STATX_ATTR_MOUNT_ROOT = 0x2000;
     private const int O_RDONLY = 0, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
     private const uint FS_IOC_GETFLAGS = 0x80086601, FS_IOC_SETFLAGS = 0x40086602;
     private const int FS_IMMUTABLE_FL = 0x10;
-    private const int ENOENT = 2, ENOTTY = 25, EOPNOTSUPP = 95, EPERM = 1;
-
-    // struct statx (linux/stat.h), the same on every architecture.
-    private const int StatxSize = 256;
-    private const int StxAttributes = 8;
-    private const int StxMode = 28;
-    private const int StxAttributesMask = 56;
-    private const int S_IFMT = 0xf000, S_IFDIR = 0x4000, S_IFLNK = 0xa000;
 
     /// <summary>
     /// Seals <paramref name="mountPoint"/> (created, as a directory, if missing). Never
@@ -49,11 +37,11 @@ public static unsafe partial class MountPointSeal
             return $"mount point '{mountPoint}' is not an absolute path; not sealed";
         }
 
-        byte* stx = stackalloc byte[StatxSize];
-        if (statx(AT_FDCWD, mountPoint, AT_SYMLINK_NOFOLLOW, STATX_TYPE, stx) != 0)
+        byte* stx = stackalloc byte[Size];
+        if (Call(AT_FDCWD, mountPoint, AT_SYMLINK_NOFOLLOW, STATX_TYPE, stx) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != ENOENT)
+            if (errno != Errno.ENOENT)
             {
                 return Say(mountPoint, "cannot be examined", errno);
             }
@@ -69,7 +57,7 @@ public static unsafe partial class MountPointSeal
         }
         else
         {
-            int type = *(ushort*)(stx + StxMode) & S_IFMT;
+            int type = *(ushort*)(stx + Mode) & S_IFMT;
             if (type == S_IFLNK)
             {
                 // Not followed: the seal would land wherever the link points.
@@ -92,9 +80,9 @@ public static unsafe partial class MountPointSeal
         {
             // Asked of the directory opened, not of the path: if a file system is mounted
             // there, this is its root, which is the volume's (or someone's) and not ours to seal.
-            if (statx(fd, string.Empty, AT_EMPTY_PATH, STATX_TYPE, stx) == 0 &&
-                (*(ulong*)(stx + StxAttributesMask) & STATX_ATTR_MOUNT_ROOT) != 0 &&
-                (*(ulong*)(stx + StxAttributes) & STATX_ATTR_MOUNT_ROOT) != 0)
+            if (Call(fd, string.Empty, AT_EMPTY_PATH, STATX_TYPE, stx) == 0 &&
+                (*(ulong*)(stx + AttributesMask) & STATX_ATTR_MOUNT_ROOT) != 0 &&
+                (*(ulong*)(stx + Attributes) & STATX_ATTR_MOUNT_ROOT) != 0)
             {
                 return null;
             }
@@ -128,24 +116,20 @@ public static unsafe partial class MountPointSeal
     /// <summary>Whether <paramref name="directory"/> carries the seal (the immutable attribute).</summary>
     public static bool IsSealed(string directory)
     {
-        byte* stx = stackalloc byte[StatxSize];
-        return statx(AT_FDCWD, directory, AT_SYMLINK_NOFOLLOW, STATX_TYPE, stx) == 0 &&
-            (*(ulong*)(stx + StxAttributes) & STATX_ATTR_IMMUTABLE) != 0;
+        byte* stx = stackalloc byte[Size];
+        return Call(AT_FDCWD, directory, AT_SYMLINK_NOFOLLOW, STATX_TYPE, stx) == 0 &&
+            (*(ulong*)(stx + Attributes) & STATX_ATTR_IMMUTABLE) != 0;
     }
 
     private static string Unsupported(string mountPoint, int errno) => errno switch
     {
-        ENOTTY or EOPNOTSUPP => $"mount point {mountPoint}: its file system has no immutable attribute; not sealed (writes there reach the root disk while the volume is not mounted)",
-        EPERM => Say(mountPoint, "cannot be sealed without CAP_LINUX_IMMUTABLE", errno),
+        Errno.ENOTTY or Errno.ENOTSUP => $"mount point {mountPoint}: its file system has no immutable attribute; not sealed (writes there reach the root disk while the volume is not mounted)",
+        Errno.EPERM => Say(mountPoint, "cannot be sealed without CAP_LINUX_IMMUTABLE", errno),
         _ => Say(mountPoint, "cannot be sealed", errno),
     };
 
     private static string Say(string mountPoint, string what, int errno) =>
         string.Create(CultureInfo.InvariantCulture, $"mount point {mountPoint} {what} (errno {errno}); not sealed");
-
-    // int statx(int dirfd, const char *pathname, int flags, unsigned int mask, struct statx *statxbuf);
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int statx(int dirfd, string pathname, int flags, uint mask, byte* statxbuf);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string pathname, int flags);

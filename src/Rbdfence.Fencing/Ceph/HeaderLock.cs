@@ -1,5 +1,6 @@
 using System;
 using Rbdfence.Interop;
+using Rbdfence.Linux;
 
 namespace Rbdfence.Fencing.Ceph;
 
@@ -18,7 +19,7 @@ public sealed unsafe class HeaderLock
     {
         _io = io;
         HeaderObject = headerObject;
-        _oid = Utf8.Z(headerObject);
+        _oid = Utf8.NulTerminated(headerObject);
     }
 
     /// <summary><c>rbd_header.&lt;image id&gt;</c>.</summary>

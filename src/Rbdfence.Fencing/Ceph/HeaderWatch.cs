@@ -34,7 +34,7 @@ public sealed unsafe class HeaderWatch : IDisposable
     private HeaderWatch(IoContext io, string headerObject)
     {
         _io = io;
-        _oid = Utf8.Z(headerObject);
+        _oid = Utf8.NulTerminated(headerObject);
         _ownInstanceId = io.Cluster.InstanceId;
     }
 

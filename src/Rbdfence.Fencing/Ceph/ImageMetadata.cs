@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Text;
 using Rbdfence.Interop;
+using Rbdfence.Linux;
 
 namespace Rbdfence.Fencing.Ceph;
 
@@ -13,7 +14,7 @@ namespace Rbdfence.Fencing.Ceph;
 /// </summary>
 public sealed unsafe class ImageMetadata(IoContext io, string headerObject)
 {
-    private readonly byte[] _oid = Utf8.Z(headerObject);
+    private readonly byte[] _oid = Utf8.NulTerminated(headerObject);
 
     /// <summary>Sets <paramref name="key"/>; throws <see cref="CephException"/> on failure.</summary>
     public void Set(string key, string value)

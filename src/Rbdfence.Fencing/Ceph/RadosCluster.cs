@@ -1,6 +1,8 @@
 using System;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Rbdfence.Interop;
+using Rbdfence.Linux;
 
 namespace Rbdfence.Fencing.Ceph;
 
@@ -37,8 +39,8 @@ public sealed unsafe class RadosCluster : IDisposable
         CheckFilesExist(options);
 
         rados_t handle;
-        fixed (byte* cluster = Utf8.Z("ceph"))
-        fixed (byte* name = Utf8.Z("client." + options.Id))
+        fixed (byte* cluster = Utf8.NulTerminated("ceph"))
+        fixed (byte* name = Utf8.NulTerminated("client." + options.Id))
         {
             CephErrors.Check(LibRados.rados_create2(&handle, cluster, name, 0), "cannot create a librados client");
         }
@@ -46,7 +48,7 @@ public sealed unsafe class RadosCluster : IDisposable
         var connection = new RadosCluster(handle);
         try
         {
-            fixed (byte* conf = options.Conf is null ? null : Utf8.Z(options.Conf))
+            fixed (byte* conf = options.Conf is null ? null : Utf8.NulTerminated(options.Conf))
             {
                 int rc = LibRados.rados_conf_read_file(handle, conf);
                 // Without an explicit path a missing /etc/ceph/ceph.conf is fine when CEPH_ARGS says enough.
@@ -82,8 +84,8 @@ public sealed unsafe class RadosCluster : IDisposable
     /// <summary>Sets one config option (before connect).</summary>
     public void Set(string option, string value)
     {
-        fixed (byte* o = Utf8.Z(option))
-        fixed (byte* v = Utf8.Z(value))
+        fixed (byte* o = Utf8.NulTerminated(option))
+        fixed (byte* v = Utf8.NulTerminated(value))
         {
             CephErrors.Check(LibRados.rados_conf_set(Handle, o, v), $"cannot set option {option}");
         }
@@ -92,15 +94,14 @@ public sealed unsafe class RadosCluster : IDisposable
     /// <summary>Reads one config option (its value after the conf, CEPH_ARGS and what was set).</summary>
     public string Get(string option)
     {
-        const int ENAMETOOLONG = 36;
         for (int size = 1024; ; size *= 4)
         {
             byte[] buffer = new byte[size];
-            fixed (byte* o = Utf8.Z(option))
+            fixed (byte* o = Utf8.NulTerminated(option))
             fixed (byte* b = buffer)
             {
                 int rc = LibRados.rados_conf_get(Handle, o, b, (nuint)buffer.Length);
-                if (rc == -ENAMETOOLONG && size < 1 << 20)
+                if (rc == -Errno.ENAMETOOLONG && size < 1 << 20)
                 {
                     continue;
                 }
@@ -144,7 +145,7 @@ public sealed unsafe class RadosCluster : IDisposable
             try
             {
                 // A msgr2 client reports "[v2:ip:port/nonce,v1:...]"; lockers show the plain form.
-                return CephAddress.Normalize(Utf8.Decode(new ReadOnlySpan<byte>(addrs, int.MaxValue)));
+                return CephAddress.Normalize(Utf8.Decode(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(addrs)));
             }
             finally
             {
@@ -162,7 +163,7 @@ public sealed unsafe class RadosCluster : IDisposable
     /// </summary>
     public void Blocklist(string address, TimeSpan expire)
     {
-        fixed (byte* a = Utf8.Z(address))
+        fixed (byte* a = Utf8.NulTerminated(address))
         {
             CephErrors.Check(LibRados.rados_blocklist_add(Handle, a, (uint)Math.Max(1, expire.TotalSeconds)), $"cannot blocklist {address}");
         }

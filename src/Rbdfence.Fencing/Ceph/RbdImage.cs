@@ -1,5 +1,7 @@
 using System;
+using System.Runtime.InteropServices;
 using Rbdfence.Interop;
+using Rbdfence.Linux;
 
 namespace Rbdfence.Fencing.Ceph;
 
@@ -29,7 +31,7 @@ public sealed unsafe class RbdImage : IDisposable
     public static RbdImage Open(IoContext io, string name, bool readOnly)
     {
         rbd_image_t handle;
-        fixed (byte* n = Utf8.Z(name))
+        fixed (byte* n = Utf8.NulTerminated(name))
         {
             int rc = readOnly
                 ? LibRbd.rbd_open_read_only(io.Handle, n, &handle, null)
@@ -95,7 +97,7 @@ public sealed unsafe class RbdImage : IDisposable
                 {
                     for (nuint i = 0; i < count; i++)
                     {
-                        visit(ref state, new ReadOnlySpan<byte>(w[i].addr, int.MaxValue).SliceToNul(), w[i].id, w[i].cookie);
+                        visit(ref state, MemoryMarshal.CreateReadOnlySpanFromNullTerminated(w[i].addr), w[i].id, w[i].cookie);
                     }
                 }
                 finally
@@ -121,12 +123,3 @@ public sealed unsafe class RbdImage : IDisposable
 /// <summary>Receives one watcher of an image: its address (UTF-8), client id and watch cookie.</summary>
 public delegate void WatcherVisitor<TState>(ref TState state, ReadOnlySpan<byte> address, long clientId, ulong cookie)
     where TState : allows ref struct;
-
-internal static class SpanExtensions
-{
-    public static ReadOnlySpan<byte> SliceToNul(this ReadOnlySpan<byte> s)
-    {
-        int nul = s.IndexOf((byte)0);
-        return nul < 0 ? s : s[..nul];
-    }
-}

@@ -8,7 +8,7 @@ namespace Rbdfence.Fencing.Ceph;
 internal static class Utf8
 {
     /// <summary>Encodes once, off the hot path; hot paths keep the returned array.</summary>
-    public static byte[] Z(string s)
+    public static byte[] NulTerminated(string s)
     {
         if (s.Contains('\0', StringComparison.Ordinal))
         {

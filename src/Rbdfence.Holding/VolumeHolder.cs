@@ -42,7 +42,7 @@ public sealed partial class VolumeHolder(
         long started = Stopwatch.GetTimestamp();
         AcquireResult held = volume.TryAcquire();
         long locked = Stopwatch.GetTimestamp();
-        if (!held.Holds)
+        if (!held.MayMap)
         {
             throw new HoldException(ExitCodes.Contended, $"{volume.Spec} is held by {held.Holder}; not mapping it");
         }
@@ -180,7 +180,7 @@ public sealed partial class VolumeHolder(
         {
             if (options.DeviceLink is { } link)
             {
-                File.Delete(link);
+                DeviceLink.Remove(link, _device);
             }
 
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -199,7 +199,7 @@ public sealed partial class VolumeHolder(
     {
         if (options.DeviceLink is { } link)
         {
-            File.Delete(link);
+            DeviceLink.Remove(link, _device);
         }
 
         if (_device is not null)
@@ -222,9 +222,7 @@ public sealed partial class VolumeHolder(
             return;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
-        File.Delete(link);
-        File.CreateSymbolicLink(link, _device!);
+        DeviceLink.Replace(link, _device!);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Volume}: {Status}")]

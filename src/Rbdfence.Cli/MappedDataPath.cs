@@ -18,35 +18,36 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
     // found through it are this identity's own.
     private static string FuseRoot => Path.Combine(Lease.StateDirectory, "fuse");
 
-    public static MappedDataPath For(string backendName, FencedVolume volume, string clientId, string? keyring, string? conf, bool readOnly)
+    public static MappedDataPath For(string backendName, FencedVolume volume, string clientId, string? keyring, string? conf, bool readOnly, MapLog log)
     {
         IMapBackend backend = backendName switch
         {
-            "krbd" => new KrbdBackend(),
-            "nbd" => new NbdBackend(),
-            "fuse" => new FuseLoopBackend(FuseRoot),
+            "krbd" => new KrbdBackend(log: log),
+            "nbd" => new NbdBackend(log: log),
+            "fuse" => new FuseLoopBackend(FuseRoot, log: log),
             _ => throw new UnsafeCombinationException($"unknown backend '{backendName}': krbd, nbd or fuse"),
         };
-        bool exclusive = volume.Mode == LockMode.Managed;
-        if (exclusive && !backend.SupportsExclusive)
-        {
-            throw new UnsafeCombinationException(
-                $"{volume.Spec} is in managed mode, but the {backend.Name} backend cannot hold the managed lock exclusively " +
-                "(another host's writer could take it over); use --backend krbd or nbd, or an image without exclusive-lock in advisory mode");
-        }
-
         var request = new MapRequest(new VolumeRef(volume.Spec.Pool, volume.Spec.Namespace, volume.Spec.Image))
         {
             ReadOnly = readOnly,
-            Exclusive = exclusive,
+            Exclusive = volume.Mode == LockMode.Managed,
             ClientId = clientId,
             KeyringPath = keyring,
             ConfPath = conf ?? Environment.GetEnvironmentVariable("CEPH_CONF"),
         };
 
-        // A name the backend cannot pass on (a space, ',', '=') is refused now, before the
-        // lock is taken, not by the backend after it (ArgumentException: a usage error).
-        request.Volume.Validate();
+        // The backend's own checks, now, before the lock is taken rather than after it: a
+        // name it cannot pass on (a space, ',', '='; ArgumentException, a usage error), and
+        // managed mode on a backend that cannot hold the managed lock (unsafe, refused).
+        try
+        {
+            MapRequestChecks.Validate(request, backend);
+        }
+        catch (ExclusiveNotSupportedException e)
+        {
+            throw new UnsafeCombinationException(e.Message);
+        }
+
         return new MappedDataPath(backend, request);
     }
 

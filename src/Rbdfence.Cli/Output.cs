@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Text.Json;
 using Rbdfence.Fencing;
+using Rbdfence.Mapping;
 
 namespace Rbdfence.Cli;
 
@@ -40,9 +41,23 @@ internal sealed partial class Output(bool json)
         Console.Error.WriteLine($"{priority}rbdfence: warning: {line}");
     }
 
+    /// <summary>The map backends' lines (their secrets already redacted), in the verb's journal.</summary>
+    public void MapLog(MapLogLevel level, string message)
+    {
+        switch (level)
+        {
+            case MapLogLevel.Warning:
+                Warn(message);
+                break;
+            case MapLogLevel.Information:
+                Progress(message);
+                break;
+        }
+    }
+
     public int Acquired(FencedVolume volume, AcquireResult result)
     {
-        int code = result.Holds ? ExitCodes.Ok : ExitCodes.Contended;
+        int code = result.MayMap ? ExitCodes.Ok : ExitCodes.Contended;
         if (json)
         {
             Write(w =>

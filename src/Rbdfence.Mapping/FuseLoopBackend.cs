@@ -126,19 +126,7 @@ public sealed class FuseLoopBackend : IMapBackend
             // writes the image never gets. Uncached, every write reaches the OSDs before it
             // returns, and a fenced client's write fails (EIO through the loop device).
             arguments.Add("--rbd_cache=false");
-            arguments.Add("--id");
-            arguments.Add(request.ClientId);
-            if (request.KeyringPath is not null)
-            {
-                arguments.Add("--keyring");
-                arguments.Add(request.KeyringPath);
-            }
-
-            if (request.MonAddresses.Count > 0)
-            {
-                arguments.Add("-m");
-                arguments.Add(string.Join(',', request.MonAddresses));
-            }
+            request.AddClientArguments(arguments, conf: false); // -c went first, as rbd-fuse's synopsis has it
 
             _log?.Invoke(MapLogLevel.Information, $"fuse: starting rbd-fuse for {volume} at {mountDir}");
             CommandOutput fuse = await _runner.RunAsync("rbd-fuse", arguments, _timeout, cancellationToken).ConfigureAwait(false);

@@ -37,4 +37,32 @@ public sealed record MapRequest
 
     /// <summary>Monitor addresses (<c>ip:port</c>); empty to take <c>mon host</c> from the conf.</summary>
     public IReadOnlyList<string> MonAddresses { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// Who to be and how to reach the cluster, as Ceph's command-line tools take it
+    /// (<c>--id</c>, <c>-c</c>, <c>--keyring</c>, <c>-m</c>); <paramref name="conf"/>: false when the
+    /// caller places <c>-c</c> itself.
+    /// </summary>
+    internal void AddClientArguments(List<string> arguments, bool conf = true)
+    {
+        arguments.Add("--id");
+        arguments.Add(ClientId);
+        if (conf && ConfPath is not null)
+        {
+            arguments.Add("-c");
+            arguments.Add(ConfPath);
+        }
+
+        if (KeyringPath is not null)
+        {
+            arguments.Add("--keyring");
+            arguments.Add(KeyringPath);
+        }
+
+        if (MonAddresses.Count > 0)
+        {
+            arguments.Add("-m");
+            arguments.Add(string.Join(',', MonAddresses));
+        }
+    }
 }

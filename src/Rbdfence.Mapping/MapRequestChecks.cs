@@ -3,7 +3,7 @@ using System;
 namespace Rbdfence.Mapping;
 
 /// <summary>Checks every backend applies to a request before it touches anything.</summary>
-internal static class MapRequestChecks
+public static class MapRequestChecks
 {
     public static void Validate(MapRequest request, IMapBackend backend)
     {
@@ -21,10 +21,9 @@ internal static class MapRequestChecks
         if (request.Exclusive && !backend.SupportsExclusive)
         {
             throw new ExclusiveNotSupportedException(
-                $"the '{backend.Name}' map backend cannot serve {request.Volume} in managed mode: its data path cannot " +
-                "hold the image's managed exclusive lock without handing it over to another client, so it would not " +
-                "fence anything. Use the krbd or nbd backend for images with the exclusive-lock feature, or disable " +
-                "that feature to use advisory mode.");
+                $"{request.Volume} is in managed mode, but the {backend.Name} backend cannot hold the managed lock exclusively " +
+                "(it hands the lock over to any client that asks, so it would fence nothing); use the krbd or nbd backend, " +
+                "or disable the image's exclusive-lock feature for advisory mode");
         }
 
         if (request.Exclusive && (request.ReadOnly || request.Volume.Snapshot is not null))

@@ -54,7 +54,7 @@ public sealed class NbdBackend : IMapBackend
             arguments.Add("--read-only");
         }
 
-        AddClientArguments(arguments, request);
+        request.AddClientArguments(arguments);
         return arguments;
     }
 
@@ -184,27 +184,4 @@ public sealed class NbdBackend : IMapBackend
 
     private static string? Text(JsonElement entry, string name) =>
         entry.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static void AddClientArguments(List<string> arguments, MapRequest request)
-    {
-        arguments.Add("--id");
-        arguments.Add(request.ClientId);
-        if (request.ConfPath is not null)
-        {
-            arguments.Add("-c");
-            arguments.Add(request.ConfPath);
-        }
-
-        if (request.KeyringPath is not null)
-        {
-            arguments.Add("--keyring");
-            arguments.Add(request.KeyringPath);
-        }
-
-        if (request.MonAddresses.Count > 0)
-        {
-            arguments.Add("-m");
-            arguments.Add(string.Join(',', request.MonAddresses));
-        }
-    }
 }

@@ -50,10 +50,6 @@ public readonly record struct HolderCookie(HolderKind Kind, string HostName, str
     /// <summary>True when this cookie was written by <paramref name="host"/> in an earlier boot.</summary>
     public bool IsEarlierBootOf(HostIdentity host) =>
         Kind == HolderKind.Rbdfence && MachineId == host.MachineId && BootId != host.BootId;
-
-    /// <summary>True when this cookie is exactly this host's current boot.</summary>
-    public bool IsCurrentBootOf(HostIdentity host) =>
-        Kind == HolderKind.Rbdfence && MachineId == host.MachineId && BootId == host.BootId;
 }
 
 public enum HolderKind

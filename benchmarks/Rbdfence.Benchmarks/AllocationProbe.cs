@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using Rbdfence.Fencing;
 using Rbdfence.Fencing.Ceph;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Benchmarks;
 

@@ -1,5 +1,6 @@
 using System;
 using Rbdfence.Fencing;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Benchmarks;
 

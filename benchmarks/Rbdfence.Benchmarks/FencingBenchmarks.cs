@@ -6,6 +6,7 @@ using BenchmarkDotNet.Attributes;
 using Rbdfence.Fencing;
 using Rbdfence.Fencing.Ceph;
 using Rbdfence.Interop;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Benchmarks;
 

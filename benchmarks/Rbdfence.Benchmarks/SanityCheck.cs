@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Rbdfence.Fencing;
 using Rbdfence.Fencing.Ceph;
 using Rbdfence.Interop;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Benchmarks;
 

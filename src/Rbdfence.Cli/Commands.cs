@@ -12,6 +12,7 @@ using Rbdfence.Holding;
 using Rbdfence.Interop;
 using Rbdfence.Linux;
 using Rbdfence.Mapping;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Cli;
 
@@ -225,7 +226,7 @@ internal static class Commands
             }
             catch (ArgumentException e)
             {
-                // A name no map backend can pass on (VolumeRef.Validate): refused before anything is taken.
+                // A name no map backend can pass on (MapRequestChecks.ValidateVolume): refused before anything is taken.
                 return output.Fail(ExitCodes.Usage, OptionValues.MessageOf(e));
             }
         });

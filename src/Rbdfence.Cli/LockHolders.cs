@@ -8,7 +8,7 @@ using Rbdfence.Fencing;
 using Rbdfence.Fencing.Ceph;
 using Rbdfence.Interop;
 using Rbdfence.Table;
-using FencingMode = Rbdfence.Fencing.LockMode;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Cli;
 
@@ -76,12 +76,7 @@ internal static class LockHolders
         {
             var fence = new FenceOptions
             {
-                Mode = volume.Mode switch
-                {
-                    Table.LockMode.Advisory => FencingMode.Advisory,
-                    Table.LockMode.Managed => FencingMode.Managed,
-                    _ => FencingMode.Auto,
-                },
+                Mode = volume.Mode,
                 Grace = TimeSpan.FromSeconds(volume.GraceSeconds is { } grace ? double.Parse(grace, CultureInfo.InvariantCulture) : OptionValues.DefaultGrace),
             };
             using FencedVolume fenced = FencedVolume.Open(cluster, VolumeSpec.Parse(volume.Spec), host, fence);

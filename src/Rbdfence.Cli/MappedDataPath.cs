@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Rbdfence.Fencing;
 using Rbdfence.Holding;
 using Rbdfence.Mapping;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Cli;
 
@@ -27,7 +28,7 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
             "fuse" => new FuseLoopBackend(FuseRoot, log: log),
             _ => throw new UnsafeCombinationException($"unknown backend '{backendName}': krbd, nbd or fuse"),
         };
-        var request = new MapRequest(new VolumeRef(volume.Spec.Pool, volume.Spec.Namespace, volume.Spec.Image))
+        var request = new MapRequest(volume.Spec with { Snapshot = null })
         {
             ReadOnly = readOnly,
             Exclusive = volume.Mode == LockMode.Managed,
@@ -89,7 +90,7 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
     /// </summary>
     public static async Task<string?> FindAnyAsync(VolumeSpec spec, CancellationToken cancel)
     {
-        var volume = new VolumeRef(spec.Pool, spec.Namespace, spec.Image);
+        VolumeSpec volume = spec with { Snapshot = null };
         if (await new KrbdBackend().FindMappedAsync(volume, cancel).ConfigureAwait(false) is { } krbd)
         {
             return $"{krbd.DevicePath} (krbd)";

@@ -3,6 +3,7 @@ using System.IO;
 using System.Text.Json;
 using Rbdfence.Fencing;
 using Rbdfence.Mapping;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Cli;
 

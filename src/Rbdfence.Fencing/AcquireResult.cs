@@ -1,3 +1,5 @@
+using Rbdfence.Volumes;
+
 namespace Rbdfence.Fencing;
 
 /// <summary>What an acquire attempt ended with.</summary>

@@ -1,4 +1,5 @@
 using System;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Fencing;
 

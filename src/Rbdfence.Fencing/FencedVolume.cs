@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Rbdfence.Fencing.Ceph;
 using Rbdfence.Interop;
 using Rbdfence.Linux;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Fencing;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Rbdfence.Fencing.Ceph;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Fencing;
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Fencing;
 

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Mapping;
 
@@ -55,7 +56,7 @@ public sealed class FuseLoopBackend : IMapBackend
     public bool SupportsExclusive => false;
 
     /// <summary>The FUSE mount directory used for <paramref name="volume"/>.</summary>
-    public string MountDirFor(VolumeRef volume)
+    public string MountDirFor(VolumeSpec volume)
     {
         ArgumentNullException.ThrowIfNull(volume);
         var builder = new StringBuilder();
@@ -78,7 +79,7 @@ public sealed class FuseLoopBackend : IMapBackend
     public async Task<MappedDevice> MapAsync(MapRequest request, CancellationToken cancellationToken = default)
     {
         MapRequestChecks.Validate(request, this);
-        VolumeRef volume = request.Volume;
+        VolumeSpec volume = request.Volume;
         if (volume.Snapshot is not null)
         {
             throw new MapException($"the fuse backend serves image heads only; {volume} is a snapshot (use krbd or nbd)");
@@ -178,7 +179,7 @@ public sealed class FuseLoopBackend : IMapBackend
     }
 
     /// <inheritdoc/>
-    public async Task<MappedDevice?> FindMappedAsync(VolumeRef volume, CancellationToken cancellationToken = default)
+    public async Task<MappedDevice?> FindMappedAsync(VolumeSpec volume, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(volume);
         string mountDir = MountDirFor(volume);
@@ -340,7 +341,7 @@ public sealed class FuseLoopBackend : IMapBackend
     }
 
     /// <summary>The rbd-fuse processes serving <paramref name="volume"/>.</summary>
-    public List<int> ServingProcesses(VolumeRef volume) => RbdFuseProcesses(MountDirFor(volume));
+    public List<int> ServingProcesses(VolumeSpec volume) => RbdFuseProcesses(MountDirFor(volume));
 
     /// <summary>The rbd-fuse processes serving <paramref name="mountDir"/>.</summary>
     internal static List<int> RbdFuseProcesses(string mountDir) =>

@@ -1,5 +1,6 @@
 using System.Threading;
 using System.Threading.Tasks;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Mapping;
 
@@ -28,7 +29,7 @@ public interface IMapBackend
     Task<MappedDevice> MapAsync(MapRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>The device currently serving <paramref name="volume"/> through this backend, or null.</summary>
-    Task<MappedDevice?> FindMappedAsync(VolumeRef volume, CancellationToken cancellationToken = default);
+    Task<MappedDevice?> FindMappedAsync(VolumeSpec volume, CancellationToken cancellationToken = default);
 
     /// <summary>Unmaps the device and removes whatever the backend set up for it.</summary>
     /// <exception cref="MapException">The unmap failed (e.g. the device is busy).</exception>

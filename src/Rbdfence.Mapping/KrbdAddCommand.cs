@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Mapping;
 
@@ -43,7 +44,7 @@ public static class KrbdAddCommand
             }
         }
 
-        VolumeRef volume = request.Volume;
+        VolumeSpec volume = request.Volume;
         var builder = new StringBuilder();
         builder.AppendJoin(',', monAddresses);
         builder.Append(" name=").Append(request.ClientId);

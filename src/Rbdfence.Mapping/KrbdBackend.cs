@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Rbdfence.Linux;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Mapping;
 
@@ -188,7 +189,7 @@ public sealed class KrbdBackend : IMapBackend
     }
 
     /// <inheritdoc/>
-    public Task<MappedDevice?> FindMappedAsync(VolumeRef volume, CancellationToken cancellationToken = default)
+    public Task<MappedDevice?> FindMappedAsync(VolumeSpec volume, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(volume);
         if (!_sysfs.Present)

@@ -1,13 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Mapping;
 
 /// <summary>One krbd device as <c>/sys/bus/rbd/devices/&lt;id&gt;/</c> describes it.</summary>
 /// <param name="Id">The device id: <c>3</c> for <c>/dev/rbd3</c>.</param>
 /// <param name="Volume">Its pool, namespace, image and snapshot.</param>
-internal sealed record KrbdDeviceInfo(string Id, VolumeRef Volume);
+internal sealed record KrbdDeviceInfo(string Id, VolumeSpec Volume);
 
 /// <summary>The kernel Ceph client behind a krbd device.</summary>
 /// <param name="Entity">As Ceph prints it: <c>client.4123</c> (sysfs says <c>client4123</c>).</param>
@@ -65,7 +66,7 @@ internal sealed class KrbdSysfs
                 snap = null;
             }
 
-            result.Add(new KrbdDeviceInfo(id, new VolumeRef(pool, ns, image, snap)));
+            result.Add(new KrbdDeviceInfo(id, new VolumeSpec(pool, ns, image, snap)));
         }
 
         result.Sort((a, b) => ulong.Parse(a.Id).CompareTo(ulong.Parse(b.Id)));

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Mapping;
 
@@ -7,14 +8,14 @@ namespace Rbdfence.Mapping;
 public sealed record MapRequest
 {
     /// <summary>Creates a request for <paramref name="volume"/>.</summary>
-    public MapRequest(VolumeRef volume)
+    public MapRequest(VolumeSpec volume)
     {
         ArgumentNullException.ThrowIfNull(volume);
         Volume = volume;
     }
 
     /// <summary>The image (or snapshot) to map.</summary>
-    public VolumeRef Volume { get; init; }
+    public VolumeSpec Volume { get; init; }
 
     /// <summary>Map read-only (always true in effect for a snapshot).</summary>
     public bool ReadOnly { get; init; }

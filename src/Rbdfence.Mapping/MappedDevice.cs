@@ -1,3 +1,5 @@
+using Rbdfence.Volumes;
+
 namespace Rbdfence.Mapping;
 
 /// <summary>A block device serving an image.</summary>
@@ -9,4 +11,4 @@ namespace Rbdfence.Mapping;
 /// device path, or the rbd-fuse mount directory for the fuse+loop backend.
 /// </param>
 /// <param name="ReadOnly">True when the device is read-only, as far as the backend can tell.</param>
-public sealed record MappedDevice(VolumeRef Volume, string DevicePath, string Backend, string BackendId, bool ReadOnly);
+public sealed record MappedDevice(VolumeSpec Volume, string DevicePath, string Backend, string BackendId, bool ReadOnly);

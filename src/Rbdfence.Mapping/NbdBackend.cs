@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Mapping;
 
@@ -84,7 +85,7 @@ public sealed class NbdBackend : IMapBackend
     }
 
     /// <inheritdoc/>
-    public async Task<MappedDevice?> FindMappedAsync(VolumeRef volume, CancellationToken cancellationToken = default)
+    public async Task<MappedDevice?> FindMappedAsync(VolumeSpec volume, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(volume);
         CommandOutput output = await _runner.RunAsync(_program, ["list-mapped", "--format", "json"], _timeout, cancellationToken).ConfigureAwait(false);
@@ -114,7 +115,7 @@ public sealed class NbdBackend : IMapBackend
     }
 
     /// <summary>The rbd-nbd processes serving <paramref name="volume"/> (found by their command line, no process started).</summary>
-    public static List<int> ServingProcesses(VolumeRef volume)
+    public static List<int> ServingProcesses(VolumeSpec volume)
     {
         ArgumentNullException.ThrowIfNull(volume);
         string spec = volume.ToString();
@@ -175,7 +176,7 @@ public sealed class NbdBackend : IMapBackend
                 snap = null;
             }
 
-            var volume = new VolumeRef(pool, Text(entry, "namespace") ?? string.Empty, image, snap);
+            var volume = new VolumeSpec(pool, Text(entry, "namespace") ?? string.Empty, image, snap);
             result.Add(new MappedDevice(volume, device, "nbd", device, snap is not null));
         }
 

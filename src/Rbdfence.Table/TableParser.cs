@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using Rbdfence.Cli;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Table;
 
@@ -153,27 +154,15 @@ public static class TableParser
 
     private static bool TryParseSpec(string spec, EntryBuilder to, out string? error)
     {
-        error = null;
-        if (spec.Contains('@', StringComparison.Ordinal))
+        if (!VolumeSpec.TryParse(spec, out VolumeSpec? volume, out error))
+        {
+            return false;
+        }
+
+        if (volume.Snapshot is not null)
         {
             error = $"volume '{spec}' names a snapshot; snapshots are read-only and need no fencing";
             return false;
-        }
-
-        string[] parts = spec.Split('/');
-        if (parts.Length is < 2 or > 3)
-        {
-            error = $"'{spec}' is not a volume spec; expected pool[/namespace]/image";
-            return false;
-        }
-
-        foreach (string part in parts)
-        {
-            if (part.Length == 0)
-            {
-                error = $"volume '{spec}' has an empty component; expected pool[/namespace]/image";
-                return false;
-            }
         }
 
         if (!UnitNames.TryInstance(UnitNames.ServiceTemplate, spec, out _, out string why))

@@ -1,22 +1,7 @@
 using System.Collections.Generic;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Table;
-
-/// <summary>How a volume's lock is taken (the <c>mode=</c> option; <c>rbdfence acquire --mode</c>).</summary>
-public enum LockMode
-{
-    Auto,
-    Advisory,
-    Managed,
-}
-
-/// <summary>How the image becomes a block device (the <c>backend=</c> option; <c>rbdfence hold --backend</c>).</summary>
-public enum MapBackend
-{
-    Krbd,
-    Nbd,
-    Fuse,
-}
 
 /// <summary>
 /// One validated line of the volume table: everything the unit writer needs, already

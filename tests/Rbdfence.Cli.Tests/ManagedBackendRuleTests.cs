@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using Rbdfence.Mapping;
 using Rbdfence.Table;
+using Rbdfence.Volumes;
 using Xunit;
 
 namespace Rbdfence.Cli.Tests;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Rbdfence.Volumes;
 using Xunit;
 
 namespace Rbdfence.Fencing.Tests;

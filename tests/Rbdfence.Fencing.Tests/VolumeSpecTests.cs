@@ -1,5 +1,6 @@
 using System;
 using Rbdfence.Fencing;
+using Rbdfence.Volumes;
 using Xunit;
 
 namespace Rbdfence.Fencing.Tests;

@@ -1,5 +1,6 @@
 using System;
 using Rbdfence.Table;
+using Rbdfence.Volumes;
 using Xunit;
 
 namespace Rbdfence.Generator.Tests;

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Rbdfence.TestCluster;
+using Rbdfence.Volumes;
 using Xunit;
 
 namespace Rbdfence.Mapping.Tests;
@@ -25,15 +26,15 @@ public sealed class FuseLoopBackendTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private async Task<VolumeRef> CreateImageAsync(bool exclusiveLock = false)
+    private async Task<VolumeSpec> CreateImageAsync(bool exclusiveLock = false)
     {
         string image = "fuse-" + Guid.NewGuid().ToString("N")[..8];
         string features = exclusiveLock ? "layering,exclusive-lock" : "layering";
         (await _cluster.RbdAsync("create", "--size", "64M", "--image-feature", features, "rbd/" + image)).EnsureSuccess();
-        return new VolumeRef("rbd", image);
+        return new VolumeSpec("rbd", image);
     }
 
-    private MapRequest Request(VolumeRef volume) => new(volume)
+    private MapRequest Request(VolumeSpec volume) => new(volume)
     {
         ClientId = "rbdfence",
         ConfPath = _cluster.ConfPath,
@@ -43,7 +44,7 @@ public sealed class FuseLoopBackendTests : IDisposable
     [Fact]
     public async Task Advisory_MapMkfsMountWriteUnmap_LeavesNothingBehind()
     {
-        VolumeRef volume = await CreateImageAsync();
+        VolumeSpec volume = await CreateImageAsync();
         string mountPoint = Path.Combine(_dir, "mnt");
         Directory.CreateDirectory(mountPoint);
         MappedDevice? device = null;
@@ -92,7 +93,7 @@ public sealed class FuseLoopBackendTests : IDisposable
     [Fact]
     public async Task Managed_IsRefused_AndLeavesNothingBehind()
     {
-        VolumeRef volume = await CreateImageAsync(exclusiveLock: true);
+        VolumeSpec volume = await CreateImageAsync(exclusiveLock: true);
         ExclusiveNotSupportedException e = await Assert.ThrowsAsync<ExclusiveNotSupportedException>(
             () => _backend.MapAsync(Request(volume) with { Exclusive = true }));
         Assert.Contains("managed", e.Message, StringComparison.Ordinal);
@@ -104,7 +105,7 @@ public sealed class FuseLoopBackendTests : IDisposable
     [Fact]
     public async Task MissingImage_Fails_AndUnmountsTheFuseMount()
     {
-        var volume = new VolumeRef("rbd", "no-such-image-" + Guid.NewGuid().ToString("N")[..8]);
+        var volume = new VolumeSpec("rbd", "no-such-image-" + Guid.NewGuid().ToString("N")[..8]);
         var backend = new FuseLoopBackend(Path.Combine(_dir, "fuse"), timeout: TimeSpan.FromSeconds(3));
         MapException e = await Assert.ThrowsAsync<MapException>(() => backend.MapAsync(Request(volume)));
         Assert.Contains(volume.Image, e.Message, StringComparison.Ordinal);
@@ -114,7 +115,7 @@ public sealed class FuseLoopBackendTests : IDisposable
     [Fact]
     public async Task ForceUnmap_under_a_busy_file_system_frees_the_loop_device_once_the_file_system_goes()
     {
-        VolumeRef volume = await CreateImageAsync();
+        VolumeSpec volume = await CreateImageAsync();
         string mountPoint = Path.Combine(_dir, "busy");
         Directory.CreateDirectory(mountPoint);
         MappedDevice device = await _backend.MapAsync(Request(volume));
@@ -136,7 +137,7 @@ public sealed class FuseLoopBackendTests : IDisposable
         }
     }
 
-    private async Task AssertNothingLeftAsync(VolumeRef volume)
+    private async Task AssertNothingLeftAsync(VolumeSpec volume)
     {
         string mountDir = _backend.MountDirFor(volume);
         Assert.Null(await _backend.FindMappedAsync(volume));

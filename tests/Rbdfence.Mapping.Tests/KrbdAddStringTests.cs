@@ -1,4 +1,5 @@
 using System;
+using Rbdfence.Volumes;
 using Xunit;
 
 namespace Rbdfence.Mapping.Tests;
@@ -17,7 +18,7 @@ public sealed class KrbdAddStringTests
     [Fact]
     public void ImageHead_DefaultNamespace()
     {
-        var request = new MapRequest(new VolumeRef("rbd", "vol1")) { ClientId = "rbdfence" };
+        var request = new MapRequest(new VolumeSpec("rbd", "vol1")) { ClientId = "rbdfence" };
         Assert.Equal(
             "10.0.0.1:6789 name=rbdfence,key=client.rbdfence rbd vol1 -",
             KrbdAddCommand.Build(request, s_oneMon, "client.rbdfence", secret: null));
@@ -26,7 +27,7 @@ public sealed class KrbdAddStringTests
     [Fact]
     public void Namespace_IsThePoolNsOption_AndMonsAreCommaSeparated()
     {
-        var request = new MapRequest(new VolumeRef("rbd", "tenant-a", "vol1")) { ClientId = "rbdfence" };
+        var request = new MapRequest(new VolumeSpec("rbd", "tenant-a", "vol1")) { ClientId = "rbdfence" };
         Assert.Equal(
             "10.0.0.1:6789,10.0.0.2:6789 name=rbdfence,key=client.rbdfence,_pool_ns=tenant-a rbd vol1 -",
             KrbdAddCommand.Build(request, s_twoMons, "client.rbdfence", secret: null));
@@ -35,7 +36,7 @@ public sealed class KrbdAddStringTests
     [Fact]
     public void Snapshot_ReadOnly()
     {
-        var request = new MapRequest(new VolumeRef("data", string.Empty, "vol1", "nightly")) { ClientId = "rbdfence", ReadOnly = true };
+        var request = new MapRequest(new VolumeSpec("data", string.Empty, "vol1", "nightly")) { ClientId = "rbdfence", ReadOnly = true };
         Assert.Equal(
             "10.0.0.1:6789 name=rbdfence,key=client.rbdfence,read_only data vol1 nightly",
             KrbdAddCommand.Build(request, s_oneMon, "client.rbdfence", secret: null));
@@ -44,7 +45,7 @@ public sealed class KrbdAddStringTests
     [Fact]
     public void Exclusive_ManagedMode()
     {
-        var request = new MapRequest(new VolumeRef("rbd", "tenant-a", "vol1")) { ClientId = "rbdfence", Exclusive = true };
+        var request = new MapRequest(new VolumeSpec("rbd", "tenant-a", "vol1")) { ClientId = "rbdfence", Exclusive = true };
         Assert.Equal(
             "10.0.0.1:6789 name=rbdfence,key=client.rbdfence,exclusive,_pool_ns=tenant-a rbd vol1 -",
             KrbdAddCommand.Build(request, s_oneMon, "client.rbdfence", secret: null));
@@ -53,7 +54,7 @@ public sealed class KrbdAddStringTests
     [Fact]
     public void InlineSecret_WhenTheKernelHasNoCephKeyType()
     {
-        var request = new MapRequest(new VolumeRef("rbd", "vol1")) { ClientId = "admin", ReadOnly = true };
+        var request = new MapRequest(new VolumeSpec("rbd", "vol1")) { ClientId = "admin", ReadOnly = true };
         Assert.Equal(
             "10.0.0.1:6789 name=admin,secret=AQBfake==,read_only rbd vol1 -",
             KrbdAddCommand.Build(request, s_oneMon, kernelKeyName: null, secret: "AQBfake=="));
@@ -77,7 +78,7 @@ public sealed class KrbdAddStringTests
     [InlineData("rbd", "")]
     public void NamesThatWouldCorruptTheAddString_AreRejected(string pool, string image)
     {
-        var request = new MapRequest(new VolumeRef(pool, image));
-        Assert.Throws<ArgumentException>(() => request.Volume.Validate());
+        var request = new MapRequest(new VolumeSpec(pool, image));
+        Assert.Throws<ArgumentException>(() => MapRequestChecks.ValidateVolume(request.Volume));
     }
 }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
+using Rbdfence.Volumes;
 using Xunit;
 
 namespace Rbdfence.Mapping.Tests;
@@ -31,7 +32,7 @@ public sealed class KrbdBackendTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private MapRequest Request(VolumeRef volume) => new(volume)
+    private MapRequest Request(VolumeSpec volume) => new(volume)
     {
         ClientId = "rbdfence",
         KeyringPath = _keyring,
@@ -46,7 +47,7 @@ public sealed class KrbdBackendTests : IDisposable
     {
         using var bus = new FakeRbdBus();
         var keyring = new FakeKernelKeyring();
-        MappedDevice device = await Backend(bus, keyring).MapAsync(Request(new VolumeRef("rbd", "tenant", "vol1")) with { Exclusive = true });
+        MappedDevice device = await Backend(bus, keyring).MapAsync(Request(new VolumeSpec("rbd", "tenant", "vol1")) with { Exclusive = true });
 
         var added = Assert.Single(keyring.Added);
         Assert.Equal(Convert.FromBase64String(Secret), added.Payload);
@@ -66,10 +67,10 @@ public sealed class KrbdBackendTests : IDisposable
     {
         using var bus = new FakeRbdBus();
         const int ENODEV = 19;
-        MappedDevice device = await Backend(bus, new FakeKernelKeyring(ENODEV)).MapAsync(Request(new VolumeRef("rbd", string.Empty, "vol1", "snap1")) with { ReadOnly = true });
+        MappedDevice device = await Backend(bus, new FakeKernelKeyring(ENODEV)).MapAsync(Request(new VolumeSpec("rbd", string.Empty, "vol1", "snap1")) with { ReadOnly = true });
 
         Assert.Equal($"127.0.0.1:6789 name=rbdfence,secret={Secret},read_only rbd vol1 snap1", Assert.Single(bus.Adds));
-        Assert.Equal(new VolumeRef("rbd", string.Empty, "vol1", "snap1"), device.Volume);
+        Assert.Equal(new VolumeSpec("rbd", string.Empty, "vol1", "snap1"), device.Volume);
         Assert.True(device.ReadOnly);
 
         // Not in any log line (the add string is logged redacted) ...
@@ -98,7 +99,7 @@ public sealed class KrbdBackendTests : IDisposable
     public async Task Map_UsesLegacyAddFile_WhenNoSingleMajor()
     {
         using var bus = new FakeRbdBus(singleMajor: false);
-        MappedDevice device = await Backend(bus, new FakeKernelKeyring()).MapAsync(Request(new VolumeRef("rbd", "vol1")));
+        MappedDevice device = await Backend(bus, new FakeKernelKeyring()).MapAsync(Request(new VolumeSpec("rbd", "vol1")));
         Assert.Single(bus.Adds);
         Assert.Equal("0", device.BackendId);
     }
@@ -108,7 +109,7 @@ public sealed class KrbdBackendTests : IDisposable
     {
         using var bus = new FakeRbdBus();
         bus.AddDevice(0, "rbd", string.Empty, "vol1", "-");
-        MappedDevice device = await Backend(bus, new FakeKernelKeyring()).MapAsync(Request(new VolumeRef("rbd", "vol1")) with { ReadOnly = true });
+        MappedDevice device = await Backend(bus, new FakeKernelKeyring()).MapAsync(Request(new VolumeSpec("rbd", "vol1")) with { ReadOnly = true });
         Assert.Equal("1", device.BackendId);
         Assert.Equal(Path.Combine(bus.DevRoot, "rbd1"), device.DevicePath);
     }
@@ -118,7 +119,7 @@ public sealed class KrbdBackendTests : IDisposable
     {
         using var bus = new FakeRbdBus(emulateKernel: false);
         var backend = new KrbdBackend(bus.Bus, bus.DevRoot, new FakeKernelKeyring(), null, TimeSpan.FromMilliseconds(200));
-        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.MapAsync(Request(new VolumeRef("rbd", "vol1"))));
+        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.MapAsync(Request(new VolumeSpec("rbd", "vol1"))));
         Assert.Contains("no new device", e.Message, StringComparison.Ordinal);
     }
 
@@ -128,7 +129,7 @@ public sealed class KrbdBackendTests : IDisposable
         // A fake runner: this machine's kernel has no rbd module to load.
         var runner = new ModprobeRunner(onRun: null, exitCode: 1, stderr: "modprobe: FATAL: Module rbd not found in directory /lib/modules/x");
         var backend = new KrbdBackend(Path.Combine(_dir, "no-such-bus"), "/dev", new FakeKernelKeyring(), runner: runner);
-        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.MapAsync(Request(new VolumeRef("rbd", "vol1"))));
+        MapException e = await Assert.ThrowsAsync<MapException>(() => backend.MapAsync(Request(new VolumeSpec("rbd", "vol1"))));
         Assert.Contains("rbd kernel module", e.Message, StringComparison.Ordinal);
         Assert.Contains("Module rbd not found", e.Message, StringComparison.Ordinal);
         Assert.Equal(["modprobe rbd single_major=Y"], runner.Calls);
@@ -145,12 +146,12 @@ public sealed class KrbdBackendTests : IDisposable
         var runner = new ModprobeRunner(onRun: () => Directory.Move(parked, bus.Bus), exitCode: 0, stderr: string.Empty);
         var backend = new KrbdBackend(bus.Bus, bus.DevRoot, new FakeKernelKeyring(), null, TimeSpan.FromSeconds(5), runner);
 
-        MappedDevice device = await backend.MapAsync(Request(new VolumeRef("rbd", "vol1")) with { Exclusive = true });
+        MappedDevice device = await backend.MapAsync(Request(new VolumeSpec("rbd", "vol1")) with { Exclusive = true });
         Assert.Equal(["modprobe rbd single_major=Y"], runner.Calls);
         Assert.Equal(Path.Combine(bus.DevRoot, "rbd0"), device.DevicePath);
 
         // Loaded now: the next map runs no modprobe.
-        await backend.MapAsync(Request(new VolumeRef("rbd", "vol2")));
+        await backend.MapAsync(Request(new VolumeSpec("rbd", "vol2")));
         Assert.Single(runner.Calls);
     }
 
@@ -176,7 +177,7 @@ public sealed class KrbdBackendTests : IDisposable
                 File.WriteAllBytes(path, content);
             },
         };
-        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeSpec("rbd", "vol1")))!;
 
         await backend.UnmapAsync(device);
         Assert.Equal(["3", "3", "3"], writes);
@@ -199,7 +200,7 @@ public sealed class KrbdBackendTests : IDisposable
                 throw new IOException("Device or resource busy", 16);
             },
         };
-        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeSpec("rbd", "vol1")))!;
 
         MapException e = await Assert.ThrowsAsync<MapException>(() => backend.UnmapAsync(device));
         Assert.Contains("still busy after", e.Message, StringComparison.Ordinal);
@@ -224,7 +225,7 @@ public sealed class KrbdBackendTests : IDisposable
                 throw new IOException("Device or resource busy", 16);
             },
         };
-        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeSpec("rbd", "vol1")))!;
 
         MapException e = await Assert.ThrowsAsync<MapException>(() => backend.UnmapAsync(device));
         Assert.Contains("it is mounted at /mnt/with space", e.Message, StringComparison.Ordinal);
@@ -245,7 +246,7 @@ public sealed class KrbdBackendTests : IDisposable
                 throw new IOException("No such device", 19);
             },
         };
-        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeSpec("rbd", "vol1")))!;
         MapException e = await Assert.ThrowsAsync<MapException>(() => backend.UnmapAsync(device));
         Assert.Contains("No such device", e.Message, StringComparison.Ordinal);
         Assert.Equal(1, writes);
@@ -259,7 +260,7 @@ public sealed class KrbdBackendTests : IDisposable
         using var bus = new FakeRbdBus(emulateKernel: false);
         bus.AddDevice(3, "rbd", null, "vol1", "-");
         KrbdBackend backend = Backend(bus, new FakeKernelKeyring());
-        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))!;
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeSpec("rbd", "vol1")))!;
 
         Assert.Equal(new KrbdClient("client.4123", "10.0.0.9:0/12345"), backend.ClientOf(device));
 
@@ -284,7 +285,7 @@ public sealed class KrbdBackendTests : IDisposable
     {
         using var bus = new FakeRbdBus();
         var keyring = new FakeKernelKeyring();
-        await Assert.ThrowsAsync<ArgumentException>(() => Backend(bus, keyring).MapAsync(Request(new VolumeRef("rbd", "vol1")) with { Exclusive = true, ReadOnly = true }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Backend(bus, keyring).MapAsync(Request(new VolumeSpec("rbd", "vol1")) with { Exclusive = true, ReadOnly = true }));
         Assert.Empty(bus.Adds);
         Assert.Empty(keyring.Added);
     }
@@ -293,7 +294,7 @@ public sealed class KrbdBackendTests : IDisposable
     public async Task Map_MissingKeyringEntry_NamesTheEntityNotTheKey()
     {
         using var bus = new FakeRbdBus();
-        MapException e = await Assert.ThrowsAsync<MapException>(() => Backend(bus, new FakeKernelKeyring()).MapAsync(Request(new VolumeRef("rbd", "vol1")) with { ClientId = "nobody" }));
+        MapException e = await Assert.ThrowsAsync<MapException>(() => Backend(bus, new FakeKernelKeyring()).MapAsync(Request(new VolumeSpec("rbd", "vol1")) with { ClientId = "nobody" }));
         Assert.Contains("client.nobody", e.Message, StringComparison.Ordinal);
         Assert.Empty(bus.Adds);
     }
@@ -308,13 +309,13 @@ public sealed class KrbdBackendTests : IDisposable
         bus.AddDevice(12, "other", ns: null, "vol2", "-"); // a kernel without pool_ns
         KrbdBackend backend = Backend(bus, new FakeKernelKeyring());
 
-        Assert.Equal("0", (await backend.FindMappedAsync(new VolumeRef("rbd", "vol1")))?.BackendId);
-        Assert.Equal("3", (await backend.FindMappedAsync(new VolumeRef("rbd", "tenant", "vol1")))?.BackendId);
-        MappedDevice? snap = await backend.FindMappedAsync(new VolumeRef("rbd", "tenant", "vol1", "snap1"));
+        Assert.Equal("0", (await backend.FindMappedAsync(new VolumeSpec("rbd", "vol1")))?.BackendId);
+        Assert.Equal("3", (await backend.FindMappedAsync(new VolumeSpec("rbd", "tenant", "vol1")))?.BackendId);
+        MappedDevice? snap = await backend.FindMappedAsync(new VolumeSpec("rbd", "tenant", "vol1", "snap1"));
         Assert.Equal(Path.Combine(bus.DevRoot, "rbd7"), snap?.DevicePath);
         Assert.True(snap?.ReadOnly);
-        Assert.Equal("12", (await backend.FindMappedAsync(new VolumeRef("other", "vol2")))?.BackendId);
-        Assert.Null(await backend.FindMappedAsync(new VolumeRef("rbd", "vol9")));
+        Assert.Equal("12", (await backend.FindMappedAsync(new VolumeSpec("other", "vol2")))?.BackendId);
+        Assert.Null(await backend.FindMappedAsync(new VolumeSpec("rbd", "vol9")));
         Assert.Equal(["0", "3", "7", "12"], backend.ListMapped().Select(d => d.BackendId));
     }
 
@@ -324,7 +325,7 @@ public sealed class KrbdBackendTests : IDisposable
         using var bus = new FakeRbdBus(emulateKernel: false);
         bus.AddDevice(3, "rbd", "tenant", "vol1", "-");
         KrbdBackend backend = Backend(bus, new FakeKernelKeyring());
-        MappedDevice device = (await backend.FindMappedAsync(new VolumeRef("rbd", "tenant", "vol1")))!;
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeSpec("rbd", "tenant", "vol1")))!;
 
         await backend.UnmapAsync(device);
         Assert.Equal("3", File.ReadAllText(bus.RemoveFile));

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Threading.Tasks;
 using Rbdfence.TestCluster;
+using Rbdfence.Volumes;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -27,7 +28,7 @@ public sealed class NbdBackendTests
     [Fact]
     public void MapArguments_Managed()
     {
-        var request = new MapRequest(new VolumeRef("rbd", "tenant", "vol1"))
+        var request = new MapRequest(new VolumeSpec("rbd", "tenant", "vol1"))
         {
             Exclusive = true,
             ClientId = "rbdfence",
@@ -42,7 +43,7 @@ public sealed class NbdBackendTests
     [Fact]
     public void MapArguments_SnapshotReadOnly_WithMonitors()
     {
-        var request = new MapRequest(new VolumeRef("rbd", string.Empty, "vol1", "s1"))
+        var request = new MapRequest(new VolumeSpec("rbd", string.Empty, "vol1", "s1"))
         {
             ReadOnly = true,
             MonAddresses = ["10.0.0.1:6789", "10.0.0.2:6789"],
@@ -61,9 +62,9 @@ public sealed class NbdBackendTests
             """;
         var devices = NbdBackend.ParseListMapped(Json);
         Assert.Equal(2, devices.Count);
-        Assert.Equal(new VolumeRef("rbd", "vol1"), devices[0].Volume);
+        Assert.Equal(new VolumeSpec("rbd", "vol1"), devices[0].Volume);
         Assert.Equal("/dev/nbd0", devices[0].DevicePath);
-        Assert.Equal(new VolumeRef("rbd", "tenant", "vol1", "s1"), devices[1].Volume);
+        Assert.Equal(new VolumeSpec("rbd", "tenant", "vol1", "s1"), devices[1].Volume);
         Assert.True(devices[1].ReadOnly);
         Assert.Empty(NbdBackend.ParseListMapped(string.Empty));
     }
@@ -80,7 +81,7 @@ public sealed class NbdBackendTests
         string image = "nbd-" + Guid.NewGuid().ToString("N")[..8];
         (await _cluster.RbdAsync("create", "--size", "16M", "--image-feature", "layering,exclusive-lock", "rbd/" + image)).EnsureSuccess();
         var backend = new NbdBackend(timeout: TimeSpan.FromSeconds(30));
-        var request = new MapRequest(new VolumeRef("rbd", image))
+        var request = new MapRequest(new VolumeSpec("rbd", image))
         {
             ClientId = "rbdfence",
             ConfPath = _cluster.ConfPath,

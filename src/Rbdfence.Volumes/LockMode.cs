@@ -1,4 +1,4 @@
-namespace Rbdfence.Fencing;
+namespace Rbdfence.Volumes;
 
 /// <summary>How the volume is fenced; see docs/DESIGN.md "Two lock modes".</summary>
 public enum LockMode

@@ -1,13 +1,19 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Rbdfence.Fencing;
+namespace Rbdfence.Volumes;
 
 /// <summary>
 /// A volume as the rbd CLI spells it: <c>pool[/namespace]/image[@snapshot]</c>.
 /// </summary>
-public sealed record VolumeSpec(string Pool, string Namespace, string Image, string? Snapshot)
+public sealed record VolumeSpec(string Pool, string Namespace, string Image, string? Snapshot = null)
 {
+    /// <summary>An image head in the pool's default namespace.</summary>
+    public VolumeSpec(string pool, string image)
+        : this(pool, string.Empty, image)
+    {
+    }
+
     /// <summary>Parses <paramref name="text"/> or says in one line why it is not a volume spec.</summary>
     public static bool TryParse(string? text, [NotNullWhen(true)] out VolumeSpec? spec, [NotNullWhen(false)] out string? error)
     {

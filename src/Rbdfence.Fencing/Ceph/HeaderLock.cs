@@ -35,36 +35,19 @@ public sealed unsafe class HeaderLock
     /// </summary>
     public int TryLockExclusive(ReadOnlySpan<byte> cookie)
     {
-        fixed (byte* oid = _oid)
-        fixed (byte* name = LockName)
-        fixed (byte* c = cookie)
-        fixed (byte* desc = Empty)
-        {
-            return LibRados.rados_lock_exclusive(_io.Handle, oid, name, c, desc, null, 0);
-        }
+        return LibRados.rados_lock_exclusive(_io.Handle, _oid, LockName, cookie, Empty, null, 0);
     }
 
     /// <summary>Releases this client's lock with <paramref name="cookie"/>; <c>-ENOENT</c> if not held by it.</summary>
     public int Unlock(ReadOnlySpan<byte> cookie)
     {
-        fixed (byte* oid = _oid)
-        fixed (byte* name = LockName)
-        fixed (byte* c = cookie)
-        {
-            return LibRados.rados_unlock(_io.Handle, oid, name, c);
-        }
+        return LibRados.rados_unlock(_io.Handle, _oid, LockName, cookie);
     }
 
     /// <summary>Removes the lock held by (<paramref name="client"/>, <paramref name="cookie"/>), both NUL-terminated.</summary>
     public int Break(ReadOnlySpan<byte> client, ReadOnlySpan<byte> cookie)
     {
-        fixed (byte* oid = _oid)
-        fixed (byte* name = LockName)
-        fixed (byte* cl = client)
-        fixed (byte* c = cookie)
-        {
-            return LibRados.rados_break_lock(_io.Handle, oid, name, cl, c);
-        }
+        return LibRados.rados_break_lock(_io.Handle, _oid, LockName, client, cookie);
     }
 
     /// <summary>
@@ -80,17 +63,8 @@ public sealed unsafe class HeaderLock
             nuint clientsLength = (nuint)into.Clients.Length;
             nuint cookiesLength = (nuint)into.Cookies.Length;
             nuint addrsLength = (nuint)into.Addrs.Length;
-            nint rc;
-            fixed (byte* oid = _oid)
-            fixed (byte* name = LockName)
-            fixed (byte* tag = into.Tag)
-            fixed (byte* clients = into.Clients)
-            fixed (byte* cookies = into.Cookies)
-            fixed (byte* addrs = into.Addrs)
-            {
-                rc = LibRados.rados_list_lockers(_io.Handle, oid, name, &exclusive,
-                    tag, &tagLength, clients, &clientsLength, cookies, &cookiesLength, addrs, &addrsLength);
-            }
+            nint rc = LibRados.rados_list_lockers(_io.Handle, _oid, LockName, &exclusive,
+                into.Tag, ref tagLength, into.Clients, ref clientsLength, into.Cookies, ref cookiesLength, into.Addrs, ref addrsLength);
 
             into.TagLength = tagLength;
             into.ClientsLength = clientsLength;

@@ -47,13 +47,9 @@ public sealed unsafe class HeaderWatch : IDisposable
         var watch = new HeaderWatch(io, headerObject);
         watch._self = GCHandle.Alloc(watch);
         ulong cookie;
-        int rc;
-        fixed (byte* oid = watch._oid)
-        {
-            rc = LibRados.rados_watch2(io.Handle, oid, &cookie,
-                new rados_watchcb2_t(&OnNotify), new rados_watcherrcb_t(&OnError),
-                (void*)GCHandle.ToIntPtr(watch._self));
-        }
+        int rc = LibRados.rados_watch2(io.Handle, watch._oid, &cookie,
+            new rados_watchcb2_t(&OnNotify), new rados_watcherrcb_t(&OnError),
+            (void*)GCHandle.ToIntPtr(watch._self));
 
         if (rc < 0)
         {
@@ -146,10 +142,7 @@ public sealed unsafe class HeaderWatch : IDisposable
     private static void OnNotify(void* arg, ulong notifyId, ulong handle, ulong notifierId, void* data, nuint dataLength)
     {
         var watch = (HeaderWatch)GCHandle.FromIntPtr((nint)arg).Target!;
-        fixed (byte* oid = watch._oid)
-        {
-            LibRados.rados_notify_ack(watch._io.Handle, oid, notifyId, handle, null, 0);
-        }
+        LibRados.rados_notify_ack(watch._io.Handle, watch._oid, notifyId, handle, null, 0);
 
         // Our own notifies (a waiter announcing itself) must not wake ourselves.
         if (notifierId != watch._ownInstanceId)

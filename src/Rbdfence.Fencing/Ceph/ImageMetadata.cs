@@ -67,13 +67,6 @@ public sealed unsafe class ImageMetadata(IoContext io, string headerObject)
 
     private int Exec(ReadOnlySpan<byte> method, byte[] input, byte[] output)
     {
-        fixed (byte* oid = _oid)
-        fixed (byte* cls = "rbd\0"u8)
-        fixed (byte* m = method)
-        fixed (byte* i = input)
-        fixed (byte* o = output)
-        {
-            return LibRados.rados_exec(io.Handle, oid, cls, m, i, (nuint)input.Length, o, (nuint)output.Length);
-        }
+        return LibRados.rados_exec(io.Handle, _oid, "rbd\0"u8, method, input, output);
     }
 }

@@ -21,16 +21,8 @@ public sealed unsafe class IoContext : IDisposable
     internal static IoContext Open(RadosCluster cluster, string pool, string @namespace)
     {
         rados_ioctx_t handle;
-        fixed (byte* p = Utf8.NulTerminated(pool))
-        {
-            int rc = LibRados.rados_ioctx_create(cluster.Handle, p, &handle);
-            CephErrors.Check(rc, $"cannot open pool {pool}");
-        }
-
-        fixed (byte* ns = Utf8.NulTerminated(@namespace))
-        {
-            LibRados.rados_ioctx_set_namespace(handle, ns);
-        }
+        CephErrors.Check(LibRados.rados_ioctx_create(cluster.Handle, Utf8.NulTerminated(pool), &handle), $"cannot open pool {pool}");
+        LibRados.rados_ioctx_set_namespace(handle, Utf8.NulTerminated(@namespace));
 
         return new IoContext(cluster, handle);
     }

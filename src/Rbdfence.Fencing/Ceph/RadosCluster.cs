@@ -39,23 +39,17 @@ public sealed unsafe class RadosCluster : IDisposable
         CheckFilesExist(options);
 
         rados_t handle;
-        fixed (byte* cluster = Utf8.NulTerminated("ceph"))
-        fixed (byte* name = Utf8.NulTerminated("client." + options.Id))
-        {
-            CephErrors.Check(LibRados.rados_create2(&handle, cluster, name, 0), "cannot create a librados client");
-        }
+        CephErrors.Check(LibRados.rados_create2(&handle, "ceph\0"u8, Utf8.NulTerminated("client." + options.Id), 0), "cannot create a librados client");
 
         var connection = new RadosCluster(handle);
         try
         {
-            fixed (byte* conf = options.Conf is null ? null : Utf8.NulTerminated(options.Conf))
+            // An empty span passes NULL: librados' default search path.
+            int rc = LibRados.rados_conf_read_file(handle, options.Conf is null ? default : Utf8.NulTerminated(options.Conf));
+            // Without an explicit path a missing /etc/ceph/ceph.conf is fine when CEPH_ARGS says enough.
+            if (rc < 0 && options.Conf is not null)
             {
-                int rc = LibRados.rados_conf_read_file(handle, conf);
-                // Without an explicit path a missing /etc/ceph/ceph.conf is fine when CEPH_ARGS says enough.
-                if (rc < 0 && options.Conf is not null)
-                {
-                    throw new CephException($"cannot read ceph conf {options.Conf}", -rc);
-                }
+                throw new CephException($"cannot read ceph conf {options.Conf}", -rc);
             }
 
             CephErrors.Check(LibRados.rados_conf_parse_env(handle, (byte*)null), "cannot parse CEPH_ARGS");
@@ -84,11 +78,7 @@ public sealed unsafe class RadosCluster : IDisposable
     /// <summary>Sets one config option (before connect).</summary>
     public void Set(string option, string value)
     {
-        fixed (byte* o = Utf8.NulTerminated(option))
-        fixed (byte* v = Utf8.NulTerminated(value))
-        {
-            CephErrors.Check(LibRados.rados_conf_set(Handle, o, v), $"cannot set option {option}");
-        }
+        CephErrors.Check(LibRados.rados_conf_set(Handle, Utf8.NulTerminated(option), Utf8.NulTerminated(value)), $"cannot set option {option}");
     }
 
     /// <summary>Reads one config option (its value after the conf, CEPH_ARGS and what was set).</summary>
@@ -97,18 +87,14 @@ public sealed unsafe class RadosCluster : IDisposable
         for (int size = 1024; ; size *= 4)
         {
             byte[] buffer = new byte[size];
-            fixed (byte* o = Utf8.NulTerminated(option))
-            fixed (byte* b = buffer)
+            int rc = LibRados.rados_conf_get(Handle, Utf8.NulTerminated(option), buffer);
+            if (rc == -Errno.ENAMETOOLONG && size < 1 << 20)
             {
-                int rc = LibRados.rados_conf_get(Handle, o, b, (nuint)buffer.Length);
-                if (rc == -Errno.ENAMETOOLONG && size < 1 << 20)
-                {
-                    continue;
-                }
-
-                CephErrors.Check(rc, $"cannot read option {option}");
-                return Utf8.Decode(new ReadOnlySpan<byte>(b, buffer.Length));
+                continue;
             }
+
+            CephErrors.Check(rc, $"cannot read option {option}");
+            return Utf8.Decode(buffer);
         }
     }
 

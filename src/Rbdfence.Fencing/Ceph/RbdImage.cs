@@ -31,13 +31,11 @@ public sealed unsafe class RbdImage : IDisposable
     public static RbdImage Open(IoContext io, string name, bool readOnly)
     {
         rbd_image_t handle;
-        fixed (byte* n = Utf8.NulTerminated(name))
-        {
-            int rc = readOnly
-                ? LibRbd.rbd_open_read_only(io.Handle, n, &handle, null)
-                : LibRbd.rbd_open(io.Handle, n, &handle, null);
-            CephErrors.Check(rc, $"cannot open image {name}");
-        }
+        byte[] n = Utf8.NulTerminated(name);
+        int rc = readOnly
+            ? LibRbd.rbd_open_read_only(io.Handle, n, &handle, default)
+            : LibRbd.rbd_open(io.Handle, n, &handle, default);
+        CephErrors.Check(rc, $"cannot open image {name}");
 
         return new RbdImage(handle, name);
     }
@@ -48,10 +46,7 @@ public sealed unsafe class RbdImage : IDisposable
         get
         {
             Span<byte> id = stackalloc byte[128];
-            fixed (byte* p = id)
-            {
-                CephErrors.Check(LibRbd.rbd_get_id(Handle, p, (nuint)id.Length), $"cannot read the image id {Name}");
-            }
+            CephErrors.Check(LibRbd.rbd_get_id(Handle, id), $"cannot read the image id {Name}");
 
             return Utf8.Decode(id);
         }

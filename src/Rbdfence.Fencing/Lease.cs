@@ -82,5 +82,22 @@ public sealed record Lease(string Cookie, string Client, string Address)
         File.Move(temporary, path, overwrite: true);
     }
 
-    public static void Delete(string path) => File.Delete(path);
+    /// <summary>Deletes the lease; none there (not even its directory, as on a fresh boot) is not an error.</summary>
+    public static void Delete(string path)
+    {
+        // Checked first, not caught: a missing directory would throw on every release, and
+        // the acquire/release cycle must not allocate.
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
 }

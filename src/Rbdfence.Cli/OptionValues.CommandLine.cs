@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Threading;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Cli;
 
@@ -86,7 +87,7 @@ internal static partial class OptionValues
 
     /// <summary>An exception's message as one line, without .NET's "(Parameter 'x')" suffix.</summary>
     public static string MessageOf(ArgumentException e) =>
-        Printable(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal), 200);
+        Printable.Quote(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal), 200);
 
     /// <summary>One hour, Ceph's own default for <c>ceph osd blocklist add</c>.</summary>
     public const double DefaultBlocklistExpiry = 3600;

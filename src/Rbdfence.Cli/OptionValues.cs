@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Text;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Cli;
 
@@ -51,7 +52,7 @@ internal static partial class OptionValues
         error = string.Empty;
         if (string.IsNullOrEmpty(text) || text.Length > MaxLength || !IsDecimal(text))
         {
-            error = $"{name} takes a number of seconds{(range.WholeOnly ? " (whole)" : string.Empty)}, not '{Printable(text ?? string.Empty)}'";
+            error = $"{name} takes a number of seconds{(range.WholeOnly ? " (whole)" : string.Empty)}, not '{Printable.Quote(text ?? string.Empty, 64)}'";
             return false;
         }
 
@@ -118,30 +119,12 @@ internal static partial class OptionValues
 
         if (!ok)
         {
-            error = $"{name} '{Printable(text ?? string.Empty)}' is not a Ceph user name (letters, digits, '.', '_', '-'; without 'client.')";
+            error = $"{name} '{Printable.Quote(text ?? string.Empty, 64)}' is not a Ceph user name (letters, digits, '.', '_', '-'; without 'client.')";
         }
 
         return ok;
     }
 
-    /// <summary>For messages: control characters as <c>\xNN</c> and long values cut, so that the message stays one line.</summary>
-    public static string Printable(string text, int shown = 64)
-    {
-        var builder = new StringBuilder(Math.Min(text.Length, shown) + 8);
-        foreach (char c in text.Length > shown ? text[..shown] : text)
-        {
-            if (char.IsControl(c) || c is '\u2028' or '\u2029' || char.IsSurrogate(c))
-            {
-                builder.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        return text.Length > shown ? builder.Append("...").ToString() : builder.ToString();
-    }
 
     private static double? WatchdogSeconds(string? watchdogUsec) =>
         long.TryParse(watchdogUsec, NumberStyles.None, CultureInfo.InvariantCulture, out long usec) && usec > 0 ? usec / 1e6 : null;

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 using Rbdfence.Fencing;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Cli;
 
@@ -82,7 +83,7 @@ internal sealed partial class Output
         string line = v.Line.ToString(CultureInfo.InvariantCulture);
         if (v.Volume is not { } volume)
         {
-            return [line, "-", "-", "-", "error", "-", "-", "-", OptionValues.Printable(v.Error ?? string.Empty, 300)];
+            return [line, "-", "-", "-", "error", "-", "-", "-", Printable.Quote(v.Error ?? string.Empty, 300)];
         }
 
         var notes = new List<string>();
@@ -93,12 +94,12 @@ internal sealed partial class Output
 
         if (v.State.StatusText is { } status)
         {
-            notes.Add(OptionValues.Printable(status, 300));
+            notes.Add(Printable.Quote(status, 300));
         }
 
         if (v.Lock.Error is { } error)
         {
-            notes.Add("holder unknown: " + OptionValues.Printable(error, 300));
+            notes.Add("holder unknown: " + Printable.Quote(error, 300));
         }
 
         return

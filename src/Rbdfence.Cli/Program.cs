@@ -4,6 +4,7 @@ using System.CommandLine.Parsing;
 using System.Threading;
 using System.Threading.Tasks;
 using Rbdfence.Fencing;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Cli;
 
@@ -25,7 +26,7 @@ internal static class Program
         if (parsed.Errors.Count > 0 && !IsHelp(args))
         {
             // One line, the first problem (whatever the input smuggled in stays printable); --help has the rest.
-            Console.Error.WriteLine($"rbdfence: {OptionValues.Printable(parsed.Errors[0].Message, 200)} (see 'rbdfence --help')");
+            Console.Error.WriteLine($"rbdfence: {Printable.Quote(parsed.Errors[0].Message, 200)} (see 'rbdfence --help')");
             return ExitCodes.Usage;
         }
 
@@ -45,7 +46,7 @@ internal static class Program
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Console.Error.WriteLine($"rbdfence: unexpected {e.GetType().Name}: {OptionValues.Printable(e.Message, 200)}");
+            Console.Error.WriteLine($"rbdfence: unexpected {e.GetType().Name}: {Printable.Quote(e.Message, 200)}");
             return ExitCodes.Failure;
         }
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using Rbdfence.Table;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Generator;
 
@@ -93,7 +94,7 @@ public sealed class GeneratorLog : IDisposable
     private void Write(int priority, string message)
     {
         // One record, one line: whatever a table line smuggled in stays printable.
-        string text = TableParser.Printable(message);
+        string text = Printable.Quote(message);
         if (kmsg is not null)
         {
             try

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using Rbdfence.Table;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Generator;
 
@@ -197,7 +198,7 @@ public sealed class UnitWriter
             // ExecStart= is split at spaces and expands $ and %: a path that needs quoting is refused.
             if (!(char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+'))
             {
-                throw new ArgumentException($"the generator's own path {TableParser.Printable(checker)} cannot be named in ExecStart=");
+                throw new ArgumentException($"the generator's own path {Printable.Quote(checker)} cannot be named in ExecStart=");
             }
         }
 

@@ -57,9 +57,9 @@ public static class TableParser
                 return false;
             }
 
-            if (ContainsControl(fields[i]))
+            if (Printable.ContainsControl(fields[i]))
             {
-                error = $"field {i + 1} '{Printable(fields[i])}' contains a control character";
+                error = $"field {i + 1} '{Printable.Quote(fields[i])}' contains a control character";
                 return false;
             }
         }
@@ -103,7 +103,7 @@ public static class TableParser
                 int b = ((input[i + 1] - '0') << 6) | ((input[i + 2] - '0') << 3) | (input[i + 3] - '0');
                 if (b > 0xff)
                 {
-                    error = $"'{Printable(field)}': escape \\{(char)input[i + 1]}{(char)input[i + 2]}{(char)input[i + 3]} is not a byte";
+                    error = $"'{Printable.Quote(field)}': escape \\{(char)input[i + 1]}{(char)input[i + 2]}{(char)input[i + 3]} is not a byte";
                     return false;
                 }
 
@@ -123,34 +123,11 @@ public static class TableParser
         }
         catch (DecoderFallbackException)
         {
-            error = $"'{Printable(field)}' is not valid UTF-8 once unescaped";
+            error = $"'{Printable.Quote(field)}' is not valid UTF-8 once unescaped";
             return false;
         }
     }
 
-    /// <summary>For messages: control characters and backslashes C-escaped, so a log line stays one line.</summary>
-    public static string Printable(string text)
-    {
-        if (!ContainsControl(text))
-        {
-            return text;
-        }
-
-        var sb = new StringBuilder(text.Length + 8);
-        foreach (char c in text)
-        {
-            if (char.IsControl(c))
-            {
-                sb.Append("\\x").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-
-        return sb.ToString();
-    }
 
     private static bool TryParseSpec(string spec, EntryBuilder to, out string? error)
     {
@@ -544,18 +521,6 @@ public static class TableParser
 
     private static bool IsOctal(byte b) => b is >= (byte)'0' and <= (byte)'7';
 
-    private static bool ContainsControl(string s)
-    {
-        foreach (char c in s)
-        {
-            if (char.IsControl(c))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     private static bool IsPlainWord(string s)
     {

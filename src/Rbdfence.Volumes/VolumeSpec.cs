@@ -37,7 +37,7 @@ public sealed record VolumeSpec(string Pool, string Namespace, string Image, str
                 return false;
             }
 
-            if (ContainsControl(snapshot))
+            if (Printable.ContainsControl(snapshot))
             {
                 error = $"'{Escape(text)}' contains a control character";
                 return false;
@@ -59,7 +59,7 @@ public sealed record VolumeSpec(string Pool, string Namespace, string Image, str
                 return false;
             }
 
-            if (ContainsControl(part))
+            if (Printable.ContainsControl(part))
             {
                 error = $"'{Escape(text)}' contains a control character";
                 return false;
@@ -105,36 +105,6 @@ public sealed record VolumeSpec(string Pool, string Namespace, string Image, str
         return Snapshot is null ? path : $"{path}@{Snapshot}";
     }
 
-    private static bool ContainsControl(string s)
-    {
-        foreach (char c in s)
-        {
-            if (char.IsControl(c))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>For messages: every control character as <c>\xNN</c> (so the message stays one line), long specs cut.</summary>
-    private static string Escape(string s)
-    {
-        const int Shown = 200;
-        var builder = new System.Text.StringBuilder(Math.Min(s.Length, Shown) + 8);
-        foreach (char c in s.Length > Shown ? s[..Shown] : s)
-        {
-            if (char.IsControl(c) || c is '\u2028' or '\u2029' || char.IsSurrogate(c))
-            {
-                builder.Append("\\x").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        return s.Length > Shown ? builder.Append("...").ToString() : builder.ToString();
-    }
+    /// <summary>For messages: the spec on one line, long ones cut.</summary>
+    private static string Escape(string s) => Printable.Quote(s, shown: 200);
 }

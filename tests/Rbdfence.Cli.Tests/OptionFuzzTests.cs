@@ -6,6 +6,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
 using System.Threading;
+using Rbdfence.Volumes;
 using Xunit;
 
 namespace Rbdfence.Cli.Tests;
@@ -225,9 +226,9 @@ public partial class OptionFuzzTests
         for (int i = 0; i < Cases; i++)
         {
             string text = hostile.Name() + hostile.Noise(hostile.Next(300));
-            AssertOneLine(OptionValues.Printable(text));
-            AssertOneLine(OptionValues.Printable(text, 200));
-            Assert.True(OptionValues.Printable(text, 200).Length <= (200 * 6) + 3);
+            AssertOneLine(Printable.Quote(text, 64));
+            AssertOneLine(Printable.Quote(text, 200));
+            Assert.True(Printable.Quote(text, 200).Length <= (200 * 6) + 3);
         }
     }
 
@@ -286,7 +287,7 @@ public partial class OptionFuzzTests
         Assert.DoesNotContain(message, c => char.IsControl(c) || c is '\u2028' or '\u2029');
     }
 
-    private static string Escape(string text) => OptionValues.Printable(text, 80);
+    private static string Escape(string text) => Printable.Quote(text, 80);
 
     [GeneratedRegex("^[0-9]+(\\.[0-9]+)?\\z")]
     private static partial Regex PlainDecimal();

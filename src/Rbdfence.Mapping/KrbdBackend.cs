@@ -68,6 +68,22 @@ public sealed class KrbdBackend : IMapBackend
     /// </summary>
     public TimeSpan BusyUnmapWait { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// udev's database directory: an entry <c>b&lt;major&gt;:&lt;minor&gt;</c> appears once udev has
+    /// processed a new device and goes once it has processed its removal. Missing (no udev,
+    /// a container): nothing is waited for.
+    /// </summary>
+    public string UdevDataRoot { get; init; } = "/run/udev/data";
+
+    /// <summary>
+    /// How long a map waits for udev to finish with the new device, and an unmap for udev to
+    /// finish with the removed one, as <c>rbd map</c> and <c>rbd unmap</c> do. systemd learns of
+    /// devices from udev: a mount started before it has seen a device go and come back under
+    /// the same name (a leftover unmapped, the image mapped again as the same /dev/rbdN) is
+    /// stopped again when the stale removal arrives. Past this, a warning, not a failure.
+    /// </summary>
+    public TimeSpan UdevWait { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The mount table consulted before waiting out an EBUSY (a mounted device stays busy).</summary>
     public string MountsFile { get; init; } = "/proc/self/mounts";
 
@@ -163,6 +179,7 @@ public sealed class KrbdBackend : IMapBackend
             {
                 MappedDevice device = ToMapped(added, request.ReadOnly || request.Volume.Snapshot is not null);
                 _log?.Invoke(MapLogLevel.Information, $"krbd: {request.Volume} mapped at {device.DevicePath}");
+                await WaitForUdevAsync(device, _sysfs.DeviceNumber(added.Id), present: true, cancellationToken).ConfigureAwait(false);
                 return device;
             }
 
@@ -234,6 +251,7 @@ public sealed class KrbdBackend : IMapBackend
     private async Task UnmapWithRetryAsync(MappedDevice device, bool force, CancellationToken cancellationToken)
     {
         string command = force ? device.BackendId + " force" : device.BackendId;
+        string? number = _sysfs.DeviceNumber(device.BackendId);
         _log?.Invoke(MapLogLevel.Information, $"krbd: unmapping {device.DevicePath} ({device.Volume}): writing '{command}' to {_sysfs.RemoveFile}");
         var stopwatch = Stopwatch.StartNew();
         int refusals = 0;
@@ -247,6 +265,7 @@ public sealed class KrbdBackend : IMapBackend
                     _log?.Invoke(MapLogLevel.Information, $"krbd: {device.DevicePath} unmapped after {refusals} EBUSY refusal(s) ({stopwatch.ElapsedMilliseconds} ms)");
                 }
 
+                await WaitForUdevAsync(device, number, present: false, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (IOException e) when (IsBusy(e) && stopwatch.Elapsed < BusyUnmapWait && MountPointOf(device.DevicePath) is null)
@@ -264,6 +283,28 @@ public sealed class KrbdBackend : IMapBackend
                 throw new MapException(
                     $"the kernel refused to unmap {device.DevicePath} ({device.Volume}): {e.Message}{why}", e);
             }
+        }
+    }
+
+    /// <summary>Waits until udev's database has (<paramref name="present"/>) or no longer has the device; see <see cref="UdevWait"/>.</summary>
+    private async Task WaitForUdevAsync(MappedDevice device, string? number, bool present, CancellationToken cancellationToken)
+    {
+        if (number is null || !Directory.Exists(UdevDataRoot))
+        {
+            return;
+        }
+
+        string entry = Path.Combine(UdevDataRoot, "b" + number);
+        var stopwatch = Stopwatch.StartNew();
+        while (File.Exists(entry) != present)
+        {
+            if (stopwatch.Elapsed > UdevWait)
+            {
+                _log?.Invoke(MapLogLevel.Warning, $"krbd: udev has not finished with {(present ? "the new" : "the removed")} {device.DevicePath} ({entry}) after {UdevWait.TotalSeconds:0.#} s; going on");
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
         }
     }
 

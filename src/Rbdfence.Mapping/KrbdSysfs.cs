@@ -93,6 +93,15 @@ internal sealed class KrbdSysfs
         return new KrbdClient(entity, address);
     }
 
+    /// <summary>The block device number of device <paramref name="id"/> as udev names it (<c>252:16</c>); null when unknown.</summary>
+    public string? DeviceNumber(string id)
+    {
+        string dir = Path.Combine(BusRoot, "devices", id);
+        string? major = Attribute(dir, "major");
+        string? minor = Attribute(dir, "minor");
+        return major is null || minor is null ? null : $"{major}:{minor}";
+    }
+
     /// <summary>Writes <paramref name="content"/> to a control file with one write(2) call.</summary>
     public static void WriteControl(string path, ReadOnlySpan<byte> content)
     {

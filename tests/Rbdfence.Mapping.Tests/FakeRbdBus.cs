@@ -17,9 +17,11 @@ internal sealed class FakeRbdBus : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task? _kernel;
     private readonly List<string> _adds = new();
+    private readonly bool _deviceNumbers;
 
-    public FakeRbdBus(bool emulateKernel = true, bool singleMajor = true)
+    public FakeRbdBus(bool emulateKernel = true, bool singleMajor = true, bool deviceNumbers = false)
     {
+        _deviceNumbers = deviceNumbers;
         Root = Path.Combine(Path.GetTempPath(), "rbdfence-fake-sysfs-" + Guid.NewGuid().ToString("N"));
         Bus = Path.Combine(Root, "bus", "rbd");
         DevRoot = Path.Combine(Root, "dev");
@@ -72,6 +74,12 @@ internal sealed class FakeRbdBus : IDisposable
         File.WriteAllText(Path.Combine(dir, "current_snap"), snap + "\n");
         File.WriteAllText(Path.Combine(dir, "client_addr"), "10.0.0.9:0/12345\n");
         File.WriteAllText(Path.Combine(dir, "client_id"), "client4123\n");
+        if (_deviceNumbers)
+        {
+            // single_major: one major for all, 16 minors (partitions) a device.
+            File.WriteAllText(Path.Combine(dir, "major"), "252\n");
+            File.WriteAllText(Path.Combine(dir, "minor"), (id * 16).ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        }
     }
 
     public void Dispose()

@@ -337,6 +337,68 @@ public sealed class KrbdBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task Map_ReturnsOnlyOnceUdevHasTheNewDevice()
+    {
+        // issue 9: a leftover unmapped and the image mapped again comes back as the same
+        // /dev/rbdN; a mount started before systemd (which learns of devices from udev) saw
+        // the old one go was stopped again when that removal arrived. Played here by a udev
+        // database directory whose entry appears 300 ms after the device.
+        using var bus = new FakeRbdBus(deviceNumbers: true);
+        string udev = Path.Combine(_dir, "udev-data");
+        Directory.CreateDirectory(udev);
+        KrbdBackend backend = new(bus.Bus, bus.DevRoot, new FakeKernelKeyring(), (_, message) => _log.Add(message)) { UdevDataRoot = udev };
+        Task udevDone = Task.Run(async () =>
+        {
+            while (!Directory.Exists(Path.Combine(bus.Bus, "devices", "0")))
+            {
+                await Task.Delay(5);
+            }
+
+            await Task.Delay(300);
+            File.WriteAllText(Path.Combine(udev, "b252:0"), string.Empty);
+        });
+
+        await backend.MapAsync(Request(new VolumeSpec("rbd", "vol1")));
+        Assert.True(File.Exists(Path.Combine(udev, "b252:0")), "the map returned before udev had processed the new device");
+        await udevDone;
+
+        // And the unmap returns only once udev has processed the removal.
+        MappedDevice device = (await backend.FindMappedAsync(new VolumeSpec("rbd", "vol1")))!;
+        Task udevGone = Task.Run(async () =>
+        {
+            while (File.ReadAllText(bus.RemoveFile).Length == 0)
+            {
+                await Task.Delay(5);
+            }
+
+            await Task.Delay(300);
+            File.Delete(Path.Combine(udev, "b252:0"));
+        });
+        await backend.UnmapAsync(device);
+        Assert.False(File.Exists(Path.Combine(udev, "b252:0")), "the unmap returned before udev had processed the removal");
+        await udevGone;
+    }
+
+    [Fact]
+    public async Task Map_UdevNeverFinishing_IsAWarning_NotAFailure()
+    {
+        using var bus = new FakeRbdBus(deviceNumbers: true);
+        string udev = Path.Combine(_dir, "udev-data");
+        Directory.CreateDirectory(udev);
+        var levels = new List<MapLogLevel>();
+        KrbdBackend backend = new(bus.Bus, bus.DevRoot, new FakeKernelKeyring(), (level, message) => { levels.Add(level); _log.Add(message); })
+        {
+            UdevDataRoot = udev,
+            UdevWait = TimeSpan.FromMilliseconds(200),
+        };
+
+        MappedDevice device = await backend.MapAsync(Request(new VolumeSpec("rbd", "vol1")));
+        Assert.Equal("0", device.BackendId);
+        Assert.Contains(MapLogLevel.Warning, levels);
+        Assert.Contains(_log, line => line.Contains("udev has not finished with the new", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void RealKernelKeyring_AnswersWithoutCrashing()
     {
         // This kernel has no libceph, so the "ceph" key type is unknown: ENODEV, and the

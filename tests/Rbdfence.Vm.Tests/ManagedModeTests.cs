@@ -210,6 +210,11 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
         CommandResult status = await cluster.ExecAsync("b", $"rbdfence status {volume}");
         output.WriteLine(status.ToString());
         Assert.Contains("guest-a", status.StdOut + status.StdErr, StringComparison.Ordinal);
+        // b's agent answers early in its boot: its unit starts once the network is online
+        // (After=network-online.target), so wait for that start, then for it to stay waiting.
+        bool waiting = await WaitAsync(async () => await cluster.PropertyAsync("b", unit, "ActiveState") == "activating", TimeSpan.FromSeconds(90));
+        Assert.True(waiting, "b's unit never started waiting\n" + await cluster.DescribeAsync("b", unit));
+        await Task.Delay(TimeSpan.FromSeconds(VmCluster.Grace + 2));
         Assert.Equal("activating", await cluster.PropertyAsync("b", unit, "ActiveState"));
         Assert.NotEqual("active", await cluster.PropertyAsync("b", mount, "ActiveState"));
         string mappedOnB = backend == "krbd"

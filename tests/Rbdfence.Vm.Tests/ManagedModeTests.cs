@@ -64,6 +64,7 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         string mainPid = await cluster.PropertyAsync("a", unit, "MainPID");
+        DateTime killedAt = DateTime.UtcNow;
         (await cluster.ExecAsync("a", $"systemctl kill --signal=KILL --kill-whom=main '{unit}'")).EnsureSuccess();
         // The mapping is left behind by the dead holder.
         output.WriteLine((await cluster.ExecAsync("a", "ls /sys/bus/rbd/devices; mount | grep crash || true")).StdOut);
@@ -74,13 +75,17 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
                 && await cluster.PropertyAsync("a", Mount, "ActiveState") == "active",
             TakeOver);
         Assert.True(again, await cluster.DescribeAsync("a", unit));
+        VmCluster.Report($"killed holder: a mounted rbd/crash again {(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after its holder was SIGKILLed (seen by polling)");
         Assert.Equal("0", await cluster.PropertyAsync("b", Mount, "ActiveEnterTimestampMonotonic"));
         (await cluster.ExecAsync("a", "echo after-kill > /mnt/crash/proof && sync")).EnsureSuccess();
     }
 
     /// <summary>
     /// a is reset (power cycled, no shutdown) while holding, and boots again before anyone
-    /// else took the volume: it must hold and mount again; b never mounts meanwhile.
+    /// else took the volume (b stops wanting it first: a waiting b would rightly fence the
+    /// dead a and take it within watch timeout + grace, sooner than a boots under
+    /// emulation): a must hold and mount again, its earlier boot's kernel client fenced
+    /// exactly, never waited on; b never mounts meanwhile.
     /// </summary>
     [Fact]
     [Trait("Tier", "vm-pending")]
@@ -95,15 +100,25 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
             Assert.Fail("precondition: a does not hold rbd/crash (the previous step failed)\n" + await cluster.DescribeAsync("a", unit));
         }
 
+        (await cluster.ExecAsync("b", $"systemctl stop '{unit}'", 120)).EnsureSuccess();
+        string locks = (await cluster.CephAsync("rbd", "lock", "ls", Volume)).EnsureSuccess().StdOut;
+        string earlier = locks.Split('\n').Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 4 && fields[0].StartsWith("client.", StringComparison.Ordinal))
+            .Select(fields => fields[^1]).Single();
+        output.WriteLine($"a's kernel client before the reset: {earlier}");
+
         string table = Path.Join(cluster.Work, "a-crash.tab");
         File.WriteAllText(table, VmCluster.TableLine(Volume, "/mnt/crash", "krbd"));
         (await cluster.SignalAsync("kill", "a")).EnsureSuccess();
         await cluster.BootAsync("a", table);
         double? mounted = await cluster.MountedUptimeAsync("a", Mount, TimeSpan.FromSeconds(120));
         output.WriteLine($"a after the reset: rbd/crash mounted at {mounted} s of uptime");
+        VmCluster.Report($"reset: a mounted rbd/crash again at {mounted:0.0} s of uptime, its earlier client {earlier} fenced");
         Assert.True(mounted is not null, await cluster.DescribeAsync("a", unit));
         Assert.Equal("after-kill", (await cluster.ExecAsync("a", "cat /mnt/crash/proof")).StdOut.Trim());
         Assert.Equal("0", await cluster.PropertyAsync("b", Mount, "ActiveEnterTimestampMonotonic"));
+        string blocklist = (await cluster.CephAsync("ceph", "osd", "blocklist", "ls")).StdOut;
+        Assert.Contains(earlier, blocklist, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -142,6 +157,7 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
             bool mounted = await WaitAsync(async () => await cluster.PropertyAsync("b", Mount, "ActiveState") == "active", limit + TimeSpan.FromSeconds(30));
             tookOverAfter = (DateTime.UtcNow - frozenAt).TotalSeconds;
             output.WriteLine($"b mounted {tookOverAfter:0.0} s after the freeze (limit {limit.TotalSeconds} s, seen by polling)");
+            VmCluster.Report($"freeze: b mounted {tookOverAfter:0.0} s after a froze (limit {limit.TotalSeconds} s)");
             Assert.True(mounted, await cluster.DescribeAsync("b", unit));
             Assert.True(tookOverAfter <= limit.TotalSeconds + 3, $"b mounted {tookOverAfter:0.0} s after the freeze; limit {limit.TotalSeconds} s");
             string blocklist = (await cluster.CephAsync("ceph", "osd", "blocklist", "ls")).StdOut;
@@ -154,10 +170,15 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
         }
 
         // a, resumed: its holder learns it was fenced and exits 78; its writes fail.
+        // Either the holder's own check ran first after the thaw (exit 78), or systemd's
+        // watchdog did (the guest's clock jumped past WatchdogSec while frozen): both stop
+        // the holder and its mount, which is what keeps a from writing.
+        string ended = string.Empty;
         bool fenced = await WaitAsync(
-            async () => (await cluster.ExecAsync("a", $"journalctl -u '{unit}' --no-pager -o cat | grep -c 'status=78/'")).StdOut.Trim() is var n && n != "0",
+            async () => (ended = (await cluster.ExecAsync("a", $"journalctl -u '{unit}' --no-pager -o cat | grep -m1 -o -e 'status=78/[A-Z]*' -e 'Watchdog timeout'")).StdOut.Trim()).Length > 0,
             TimeSpan.FromSeconds(60));
         Assert.True(fenced, await cluster.DescribeAsync("a", unit));
+        output.WriteLine($"a's holder after the thaw: {ended}");
         await Task.Delay(TimeSpan.FromSeconds(3));
         int ackedAfter = int.Parse((await cluster.ExecAsync("a", "cat /run/acked")).StdOut.Trim(), CultureInfo.InvariantCulture);
         Assert.True(ackedAfter <= ackedBeforeFreeze + 6, $"a acknowledged records up to {ackedAfter} after being fenced (at the freeze: {ackedBeforeFreeze})");
@@ -255,8 +276,10 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
             (holder, waiter) = (waiter, holder);
         }
 
-        output.WriteLine(FormattableString.Invariant(
-            $"medians over {rounds} rounds: wake-up {Median(wakeUps) * 1000:0} ms, holder start-up {Median(startUps) * 1000:0} ms, rest {Median(rests) * 1000:0} ms (clock offsets estimated by the agent's round trip)"));
+        string medians = FormattableString.Invariant(
+            $"medians over {rounds} rounds: wake-up {Median(wakeUps) * 1000:0} ms, holder start-up {Median(startUps) * 1000:0} ms, rest {Median(rests) * 1000:0} ms");
+        output.WriteLine(medians + " (clock offsets estimated by the agent's round trip)");
+        VmCluster.Report($"hand-over {volume}: {medians}");
         Assert.True(Median(rests) < 1.0, $"median ready->mounted {Median(rests):0.000} s; goal < 1 s");
     }
 

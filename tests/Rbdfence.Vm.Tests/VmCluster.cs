@@ -109,6 +109,7 @@ public sealed class VmCluster : IAsyncLifetime
         await BootAsync("a", table);
         BootToMounted = await MountedUptimeAsync("a", "mnt-bootk.mount", TimeSpan.FromSeconds(120));
         _log.Add($"guest a: {BootVolume} mounted at {(BootToMounted is { } t ? t.ToString("0.0", CultureInfo.InvariantCulture) + " s of uptime" : "never (within 120 s)")}");
+        Report(_log[^1]);
         await BootAsync("b", table);
     }
 
@@ -138,6 +139,18 @@ public sealed class VmCluster : IAsyncLifetime
         }
 
         Directory.Delete(Work, recursive: true);
+    }
+
+    /// <summary>
+    /// A figure for the closing summary of <c>scripts/test</c> (which prints the lines of
+    /// <c>$RBDFENCE_FAULTS_SUMMARY</c> at the end of a run), prefixed "VM".
+    /// </summary>
+    public static void Report(string line)
+    {
+        if (Environment.GetEnvironmentVariable("RBDFENCE_FAULTS_SUMMARY") is { Length: > 0 } summary)
+        {
+            File.AppendAllText(summary, "VM " + line + Environment.NewLine);
+        }
     }
 
     /// <summary>A table line: managed mode by the image's features, this test's grace, nofail.</summary>

@@ -9,7 +9,7 @@ namespace Rbdfence.Mapping;
 /// The string written to <c>/sys/bus/rbd/add_single_major</c>, in the form the kernel
 /// documents (Documentation/ABI/testing/sysfs-bus-rbd) and <c>rbd map</c> writes
 /// (Ceph's src/krbd.cc, <c>build_map_buf</c>):
-/// <code>&lt;mon_addrs&gt; name=&lt;id&gt;,key=&lt;key description&gt;|secret=&lt;base64&gt;[,read_only][,exclusive][,_pool_ns=&lt;ns&gt;] &lt;pool&gt; &lt;image&gt; &lt;snap or -&gt;</code>
+/// <code>&lt;mon_addrs&gt; name=&lt;id&gt;,key=&lt;key description&gt;|secret=&lt;base64&gt;,noshare[,read_only][,exclusive][,_pool_ns=&lt;ns&gt;] &lt;pool&gt; &lt;image&gt; &lt;snap or -&gt;</code>
 /// Monitor addresses are comma-separated msgr v1 <c>ip:port</c>.
 /// </summary>
 public static class KrbdAddCommand
@@ -56,6 +56,12 @@ public static class KrbdAddCommand
         {
             builder.Append(",secret=").Append(secret);
         }
+
+        // A kernel Ceph client of its own for every mapping, never one shared with another
+        // mapping of the same credentials (the kernel's default): a fence blocklists the
+        // client, so a shared one would take this host's other volumes down with it, and a
+        // map after a fence would join the blocklisted client and fail with ESHUTDOWN.
+        builder.Append(",noshare");
 
         if (request.ReadOnly)
         {

@@ -20,7 +20,7 @@ public sealed class KrbdAddStringTests
     {
         var request = new MapRequest(new VolumeSpec("rbd", "vol1")) { ClientId = "rbdfence" };
         Assert.Equal(
-            "10.0.0.1:6789 name=rbdfence,key=client.rbdfence rbd vol1 -",
+            "10.0.0.1:6789 name=rbdfence,key=client.rbdfence,noshare rbd vol1 -",
             KrbdAddCommand.Build(request, s_oneMon, "client.rbdfence", secret: null));
     }
 
@@ -29,7 +29,7 @@ public sealed class KrbdAddStringTests
     {
         var request = new MapRequest(new VolumeSpec("rbd", "tenant-a", "vol1")) { ClientId = "rbdfence" };
         Assert.Equal(
-            "10.0.0.1:6789,10.0.0.2:6789 name=rbdfence,key=client.rbdfence,_pool_ns=tenant-a rbd vol1 -",
+            "10.0.0.1:6789,10.0.0.2:6789 name=rbdfence,key=client.rbdfence,noshare,_pool_ns=tenant-a rbd vol1 -",
             KrbdAddCommand.Build(request, s_twoMons, "client.rbdfence", secret: null));
     }
 
@@ -38,7 +38,7 @@ public sealed class KrbdAddStringTests
     {
         var request = new MapRequest(new VolumeSpec("data", string.Empty, "vol1", "nightly")) { ClientId = "rbdfence", ReadOnly = true };
         Assert.Equal(
-            "10.0.0.1:6789 name=rbdfence,key=client.rbdfence,read_only data vol1 nightly",
+            "10.0.0.1:6789 name=rbdfence,key=client.rbdfence,noshare,read_only data vol1 nightly",
             KrbdAddCommand.Build(request, s_oneMon, "client.rbdfence", secret: null));
     }
 
@@ -47,7 +47,7 @@ public sealed class KrbdAddStringTests
     {
         var request = new MapRequest(new VolumeSpec("rbd", "tenant-a", "vol1")) { ClientId = "rbdfence", Exclusive = true };
         Assert.Equal(
-            "10.0.0.1:6789 name=rbdfence,key=client.rbdfence,exclusive,_pool_ns=tenant-a rbd vol1 -",
+            "10.0.0.1:6789 name=rbdfence,key=client.rbdfence,noshare,exclusive,_pool_ns=tenant-a rbd vol1 -",
             KrbdAddCommand.Build(request, s_oneMon, "client.rbdfence", secret: null));
     }
 
@@ -56,7 +56,7 @@ public sealed class KrbdAddStringTests
     {
         var request = new MapRequest(new VolumeSpec("rbd", "vol1")) { ClientId = "admin", ReadOnly = true };
         Assert.Equal(
-            "10.0.0.1:6789 name=admin,secret=AQBfake==,read_only rbd vol1 -",
+            "10.0.0.1:6789 name=admin,secret=AQBfake==,noshare,read_only rbd vol1 -",
             KrbdAddCommand.Build(request, s_oneMon, kernelKeyName: null, secret: "AQBfake=="));
     }
 

@@ -54,7 +54,7 @@ public sealed class KrbdBackendTests : IDisposable
         Assert.StartsWith("rbdfence.client.rbdfence.", added.Description, StringComparison.Ordinal);
         Assert.Equal([added.Serial], keyring.Invalidated);
         Assert.Equal(
-            $"127.0.0.1:6789 name=rbdfence,key={added.Description},exclusive,_pool_ns=tenant rbd vol1 -",
+            $"127.0.0.1:6789 name=rbdfence,key={added.Description},noshare,exclusive,_pool_ns=tenant rbd vol1 -",
             Assert.Single(bus.Adds));
         Assert.Equal(Path.Combine(bus.DevRoot, "rbd0"), device.DevicePath);
         Assert.Equal("0", device.BackendId);
@@ -69,7 +69,7 @@ public sealed class KrbdBackendTests : IDisposable
         const int ENODEV = 19;
         MappedDevice device = await Backend(bus, new FakeKernelKeyring(ENODEV)).MapAsync(Request(new VolumeSpec("rbd", string.Empty, "vol1", "snap1")) with { ReadOnly = true });
 
-        Assert.Equal($"127.0.0.1:6789 name=rbdfence,secret={Secret},read_only rbd vol1 snap1", Assert.Single(bus.Adds));
+        Assert.Equal($"127.0.0.1:6789 name=rbdfence,secret={Secret},noshare,read_only rbd vol1 snap1", Assert.Single(bus.Adds));
         Assert.Equal(new VolumeSpec("rbd", string.Empty, "vol1", "snap1"), device.Volume);
         Assert.True(device.ReadOnly);
 

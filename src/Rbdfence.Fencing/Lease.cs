@@ -21,8 +21,24 @@ public sealed record Lease(string Cookie, string Client, string Address)
     public static string StateDirectory =>
         Environment.GetEnvironmentVariable("RBDFENCE_STATE_DIR") is { Length: > 0 } dir ? dir : DefaultStateDirectory;
 
+    /// <summary>
+    /// The cookie prefix of a lock its client manages itself (the exclusive-lock feature,
+    /// krbd or librbd): <c>auto &lt;watch handle&gt;</c>. Such a client sets a new cookie on its
+    /// lock whenever it registers its watch again (after a stall longer than the watch
+    /// timeout), so for these the client, entity and address, is who holds the lock.
+    /// </summary>
+    public const string ManagedCookiePrefix = "auto ";
+
+    /// <summary>Whether <paramref name="cookie"/> is a managed lock's (<see cref="ManagedCookiePrefix"/>).</summary>
+    public static bool IsManaged(string cookie) => cookie.StartsWith(ManagedCookiePrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether <paramref name="locker"/> is this lease: the same client (entity and address)
+    /// and the same cookie, or, for a managed lock, any cookie that client set since.
+    /// </summary>
     public bool Matches(LockerInfo locker) =>
-        locker.Cookie == Cookie && locker.Client == Client && locker.Address == Address;
+        locker.Client == Client && locker.Address == Address &&
+        (locker.Cookie == Cookie || (IsManaged(Cookie) && IsManaged(locker.Cookie)));
 
     /// <summary>The lease file of <paramref name="spec"/> under <paramref name="stateDirectory"/>.</summary>
     public static string PathFor(string stateDirectory, VolumeSpec spec) =>

@@ -48,6 +48,24 @@ public sealed class LockerList
             ? new Locker(Nth(Clients, ClientsLength, index), Nth(Cookies, CookiesLength, index), Nth(Addrs, AddrsLength, index))
             : throw new ArgumentOutOfRangeException(nameof(index));
 
+    /// <summary>
+    /// Whether a locker is <paramref name="client"/> at <paramref name="address"/> with a
+    /// cookie starting with <paramref name="cookiePrefix"/>, UTF-8 without NUL.
+    /// </summary>
+    public bool HasClient(ReadOnlySpan<byte> client, ReadOnlySpan<byte> address, ReadOnlySpan<byte> cookiePrefix)
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            if (Nth(Clients, ClientsLength, i).SequenceEqual(client) && Nth(Addrs, AddrsLength, i).SequenceEqual(address) &&
+                Nth(Cookies, CookiesLength, i).StartsWith(cookiePrefix))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Whether a locker is exactly (<paramref name="client"/>, <paramref name="cookie"/>), UTF-8 without NUL.</summary>
     public bool Has(ReadOnlySpan<byte> client, ReadOnlySpan<byte> cookie)
     {

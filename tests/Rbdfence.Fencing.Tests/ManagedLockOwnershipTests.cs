@@ -49,6 +49,20 @@ public sealed class ManagedLockOwnershipTests
         Assert.False(Listing(("client.4131", "rbdfence:1:x", "10.77.0.21:0/2162389071")).HasClient("client.4131"u8, "10.77.0.21:0/2162389071"u8, "auto "u8));
     }
 
+    [Theory]
+    [InlineData("v1:10.77.0.21:0/2162389071")]
+    [InlineData("[v2:10.77.0.21:0/2162389071,v1:10.77.0.21:0/2162389071]")]
+    [InlineData("10.77.0.21:0/2162389071")]
+    public void The_guard_compares_addresses_as_leases_keep_them(string printed)
+    {
+        // Ceph prints a locker's address with its messenger prefix; a lease keeps it
+        // normalised (the first run of the managed guard compared the two raw and called
+        // every kernel lock "not ours after mapping").
+        LockerList list = Listing(("client.4131", "auto 1", printed));
+        Assert.True(list.HasClient("client.4131"u8, "10.77.0.21:0/2162389071"u8, "auto "u8));
+        Assert.False(list.HasClient("client.4131"u8, "10.77.0.21:0/216238907"u8, "auto "u8));
+    }
+
     /// <summary>A listing as <c>rbd_list_lockers</c> fills it: NUL-separated strings.</summary>
     private static LockerList Listing(params (string Client, string Cookie, string Address)[] lockers)
     {

@@ -56,7 +56,7 @@ public sealed class LockerList
     {
         for (int i = 0; i < Count; i++)
         {
-            if (Nth(Clients, ClientsLength, i).SequenceEqual(client) && Nth(Addrs, AddrsLength, i).SequenceEqual(address) &&
+            if (Nth(Clients, ClientsLength, i).SequenceEqual(client) && SameAddress(Nth(Addrs, AddrsLength, i), address) &&
                 Nth(Cookies, CookiesLength, i).StartsWith(cookiePrefix))
             {
                 return true;
@@ -72,6 +72,36 @@ public sealed class LockerList
         for (int i = 0; i < Count; i++)
         {
             if (Nth(Clients, ClientsLength, i).SequenceEqual(client) && Nth(Cookies, CookiesLength, i).SequenceEqual(cookie))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the address as Ceph printed it (<c>v1:ip:port/nonce</c>, or a bracketed list
+    /// of such) is <paramref name="normalized"/> (as <see cref="CephAddress.Normalize"/>
+    /// gives it, the form leases keep), without allocating.
+    /// </summary>
+    private static bool SameAddress(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> normalized)
+    {
+        raw = raw.Trim((byte)' ');
+        if (raw.Length >= 2 && raw[0] == (byte)'[' && raw[^1] == (byte)']')
+        {
+            raw = raw[1..^1];
+        }
+
+        foreach (Range range in raw.Split((byte)','))
+        {
+            ReadOnlySpan<byte> part = raw[range].Trim((byte)' ');
+            if (part.StartsWith("v1:"u8) || part.StartsWith("v2:"u8))
+            {
+                part = part[3..];
+            }
+
+            if (part.SequenceEqual(normalized))
             {
                 return true;
             }

@@ -67,7 +67,7 @@ public sealed class HolderGuard
         }
 
         bool held = _managed
-            ? _lockers.HasClient(_client, _address, "auto "u8)
+            ? _lockers.HasClient(_client, _address, Lease.ManagedCookiePrefixUtf8)
             : _lockers.Has(_client, _cookie);
         return held ? GuardVerdict.Held : GuardVerdict.Lost;
     }

@@ -29,6 +29,9 @@ public sealed record Lease(string Cookie, string Client, string Address)
     /// </summary>
     public const string ManagedCookiePrefix = "auto ";
 
+    /// <summary><see cref="ManagedCookiePrefix"/> as UTF-8, for the guard's allocation-free check.</summary>
+    public static ReadOnlySpan<byte> ManagedCookiePrefixUtf8 => "auto "u8;
+
     /// <summary>Whether <paramref name="cookie"/> is a managed lock's (<see cref="ManagedCookiePrefix"/>).</summary>
     public static bool IsManaged(string cookie) => cookie.StartsWith(ManagedCookiePrefix, StringComparison.Ordinal);
 

@@ -76,7 +76,15 @@ public sealed class SimultaneousStartTests(BootCluster cluster, ITestOutputHelpe
                 // A moment later: Ceph names the winner alone, and the loser still waits, unmounted.
                 Task<IReadOnlyList<Locker>> lockers = LockSampler.LockersAsync(cluster, volume);
                 VolumeState lost = await VolumeState.ReadAsync(loser, service);
-                Assert.Equal(winner.HostName, Assert.Single(await lockers).Host);
+                IReadOnlyList<Locker> seen = await lockers;
+                if (seen.Count != 1 || seen[0].Host != winner.HostName || lost.Mounted || lost.Service is not "activating/start-pre")
+                {
+                    // What each host did is in its journal: print both before failing.
+                    output.WriteLine($"{a.HostName}:\n{Tail(await a.JournalAsync(service, Scenario.MountUnit))}\n{b.HostName}:\n{Tail(await b.JournalAsync(service, Scenario.MountUnit))}");
+                }
+
+                Assert.True(seen.Count == 1 && seen[0].Host == winner.HostName,
+                    $"round {round}: {winner.HostName} mounted, but Ceph's lockers are [{string.Join(", ", seen)}]");
                 Assert.False(lost.Mounted, $"round {round}: both hosts mounted the volume");
                 Assert.True(lost.Service is "activating/start-pre", $"round {round}: {loser.HostName}'s volume is {lost.Service}, not waiting for the lock");
 
@@ -152,6 +160,8 @@ public sealed class SimultaneousStartTests(BootCluster cluster, ITestOutputHelpe
         done
         echo "${result:-timeout} $(systemctl show -P InactiveExitTimestampMonotonic "$service")"
         """;
+
+    private static string Tail(string journal) => string.Join('\n', journal.Split('\n').TakeLast(60));
 
     /// <summary>Waits until one of the two waiting hosts mounts (never both); returns their states as the race script would.</summary>
     private async Task<(string A, string B)> SettleAsync(BootedHost a, BootedHost b, string service, int round)

@@ -68,7 +68,14 @@ public sealed class SimultaneousStartTests(BootCluster cluster, ITestOutputHelpe
                     slowRounds.Add(round);
                 }
 
-                Assert.True(resultA[0] != resultB[0], $"round {round}: {a.HostName} {resultA[0]}, {b.HostName} {resultB[0]}: not exactly one mounted");
+                // Exactly one mounted and the other waits; anything else ("timeout": neither
+                // happened within 45 s) is a failure, never a guess at the winner.
+                if ((resultA[0], resultB[0]) is not ("mounted", "waiting") and not ("waiting", "mounted"))
+                {
+                    output.WriteLine($"{a.HostName}:\n{Tail(await a.JournalAsync(service, Scenario.MountUnit))}\n{b.HostName}:\n{Tail(await b.JournalAsync(service, Scenario.MountUnit))}");
+                    Assert.Fail($"round {round}: {a.HostName} {resultA[0]}, {b.HostName} {resultB[0]}: not exactly one mounted and one waiting");
+                }
+
                 (BootedHost winner, BootedHost loser) = resultA[0] == "mounted" ? (a, b) : (b, a);
                 wins[winner.HostName]++;
                 skews.Add(Math.Abs(long.Parse(resultA[1], CultureInfo.InvariantCulture) - long.Parse(resultB[1], CultureInfo.InvariantCulture)) / 1000.0);
@@ -92,6 +99,12 @@ public sealed class SimultaneousStartTests(BootCluster cluster, ITestOutputHelpe
                 Task<CommandResult> stopLoser = loser.SystemctlAsync("stop", service);
                 (await winner.SystemctlAsync("stop", service)).EnsureSuccess();
                 (await stopLoser).EnsureSuccess();
+
+                // A round takes about 1.5 s: a host that wins six in a row starts its mount
+                // more often than systemd's default start limit allows (5 in 10 s), and the
+                // sixth mount fails with start-limit-hit while its holder holds the lock (seen
+                // in CI). That limit is not what this test is about: reset it every round.
+                await Task.WhenAll(a.SystemctlAsync("reset-failed", Scenario.MountUnit, service), b.SystemctlAsync("reset-failed", Scenario.MountUnit, service));
                 roundTimes.Add(roundClock.Elapsed.TotalSeconds);
             }
 

@@ -21,12 +21,16 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
 
     public static MappedDataPath For(string backendName, FencedVolume volume, string clientId, string? keyring, string? conf, bool readOnly, MapLog log)
     {
-        IMapBackend backend = backendName switch
+        if (!OptionNames.TryParse(backendName, out MapBackend kind))
         {
-            "krbd" => new KrbdBackend(log: log),
-            "nbd" => new NbdBackend(log: log),
-            "fuse" => new FuseLoopBackend(FuseRoot, log: log),
-            _ => throw new UnsafeCombinationException($"unknown backend '{backendName}': krbd, nbd or fuse"),
+            throw new UnsafeCombinationException($"unknown backend '{backendName}': {OptionNames.Choices<MapBackend>()}");
+        }
+
+        IMapBackend backend = kind switch
+        {
+            MapBackend.Krbd => new KrbdBackend(log: log),
+            MapBackend.Nbd => new NbdBackend(log: log),
+            _ => new FuseLoopBackend(FuseRoot, log: log),
         };
         var request = new MapRequest(volume.Spec with { Snapshot = null })
         {

@@ -66,7 +66,7 @@ internal sealed partial class Output(bool json)
                 w.WriteString("result", result.Status.ToString().ToLowerInvariant());
                 w.WriteNumber("at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 w.WriteString("volume", volume.Spec.ToString());
-                w.WriteString("mode", result.Mode.ToString().ToLowerInvariant());
+                w.WriteString("mode", OptionNames.Of(result.Mode));
                 w.WriteString("cookie", volume.Cookie);
                 w.WriteString("fenced", result.Fenced);
                 if (result.Holder is { } h)
@@ -86,7 +86,7 @@ internal sealed partial class Output(bool json)
         switch (result.Status)
         {
             case AcquireStatus.Acquired:
-                Console.WriteLine($"{volume.Spec}: locked by this host ({volume.Host.HostName}), {volume.Mode.ToString().ToLowerInvariant()} mode");
+                Console.WriteLine($"{volume.Spec}: locked by this host ({volume.Host.HostName}), {OptionNames.Of(volume.Mode)} mode");
                 break;
             case AcquireStatus.AlreadyHeld:
                 Console.WriteLine($"{volume.Spec}: already locked by this host ({volume.Host.HostName}) in this boot");
@@ -232,7 +232,7 @@ internal sealed partial class Output(bool json)
             Write(w =>
             {
                 w.WriteString("volume", status.Spec.ToString());
-                w.WriteString("mode", status.Mode.ToString().ToLowerInvariant());
+                w.WriteString("mode", OptionNames.Of(status.Mode));
                 w.WriteString("header", status.HeaderObject);
                 w.WriteStartArray("holders");
                 foreach (Holder h in status.Holders)
@@ -252,7 +252,7 @@ internal sealed partial class Output(bool json)
             return ExitCodes.Ok;
         }
 
-        Console.WriteLine($"{status.Spec} ({status.Mode.ToString().ToLowerInvariant()} mode, {status.HeaderObject})");
+        Console.WriteLine($"{status.Spec} ({OptionNames.Of(status.Mode)} mode, {status.HeaderObject})");
         if (status.Holders.Count == 0)
         {
             Console.WriteLine("  not locked");

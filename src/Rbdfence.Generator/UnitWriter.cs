@@ -157,7 +157,7 @@ public sealed class UnitWriter
         Environment(text, "RBDFENCE_SPEC", volume.Spec);
         Environment(text, "RBDFENCE_MOUNT_POINT", volume.MountPoint);
         Environment(text, "RBDFENCE_DEVICE", DeviceOf(volume.Spec));
-        Environment(text, "RBDFENCE_MODE", volume.Mode.ToString().ToLowerInvariant());
+        Environment(text, "RBDFENCE_MODE", OptionNames.Of(volume.Mode));
         Environment(text, "RBDFENCE_WAIT", volume.WaitSeconds is null ? "--wait" : "--wait=" + volume.WaitSeconds);
         if (volume.GraceSeconds is not null)
         {
@@ -169,7 +169,7 @@ public sealed class UnitWriter
             Environment(text, "RBDFENCE_BLOCKLIST_EXPIRY", volume.BlocklistExpirySeconds);
         }
 
-        Environment(text, "RBDFENCE_BACKEND", volume.Backend.ToString().ToLowerInvariant());
+        Environment(text, "RBDFENCE_BACKEND", OptionNames.Of(volume.Backend));
         Environment(text, "RBDFENCE_READ_ONLY", volume.ReadOnly ? "yes" : "no");
         Environment(text, "RBDFENCE_CEPH_OPTIONS", string.Join(' ', ceph));
         if (volume.KubeletCookie)

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rbdfence.Fencing;
 using Rbdfence.Fencing.Ceph;
+using Rbdfence.Volumes;
 
 namespace Rbdfence.Holding;
 
@@ -89,7 +90,7 @@ public sealed partial class VolumeHolder(
 
         long mapped = Stopwatch.GetTimestamp();
         // Open: the volume (CLI) and the image read-write with its watch; host: the hosting's build.
-        string status = $"held by this host ({volume.Host.HostName}) since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z, {volume.Mode.ToString().ToLowerInvariant()} mode, device {_device}; " +
+        string status = $"held by this host ({volume.Host.HostName}) since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z, {OptionNames.Of(volume.Mode)} mode, device {_device}; " +
             $"ready in {Ms(timings.Runtime + Stopwatch.GetElapsedTime(timings.VerbStartedAt, mapped))} ms: runtime {Ms(timings.Runtime)}, connect {Ms(timings.Connect)}, " +
             $"open {Ms(timings.Open + Stopwatch.GetElapsedTime(locked, opened))}, host {Ms(Stopwatch.GetElapsedTime(timings.OpenedAt, started))}, " +
             $"lock {Ms(Stopwatch.GetElapsedTime(started, locked))}, map {Ms(Stopwatch.GetElapsedTime(opened, mapped))}";

@@ -53,7 +53,7 @@ public sealed class FuseLoopBackend : IMapBackend
     public string Name => "fuse";
 
     /// <inheritdoc/>
-    public bool SupportsExclusive => false;
+    public bool SupportsExclusive => MapBackend.Fuse.HoldsLockExclusively();
 
     /// <summary>The FUSE mount directory used for <paramref name="volume"/>.</summary>
     public string MountDirFor(VolumeSpec volume)

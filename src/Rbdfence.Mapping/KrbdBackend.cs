@@ -94,7 +94,7 @@ public sealed class KrbdBackend : IMapBackend
     public string Name => "krbd";
 
     /// <inheritdoc/>
-    public bool SupportsExclusive => true;
+    public bool SupportsExclusive => MapBackend.Krbd.HoldsLockExclusively();
 
     /// <inheritdoc/>
     public async Task<MappedDevice> MapAsync(MapRequest request, CancellationToken cancellationToken = default)

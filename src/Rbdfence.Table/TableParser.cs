@@ -1,5 +1,7 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 using Rbdfence.Cli;
 using Rbdfence.Volumes;
@@ -15,6 +17,12 @@ namespace Rbdfence.Table;
 public static class TableParser
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    // What a file system type name is made of (mount(8)'s -t: ext4, fuse.sshfs, nfs4).
+    private static readonly SearchValues<char> FsTypeChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-");
+
+    // What the unit cannot pass on inside $RBDFENCE_CEPH_OPTIONS, which systemd splits at whitespace and unquotes.
+    private static readonly SearchValues<char> QuotesAndBackslash = SearchValues.Create("\"'\\");
 
     /// <summary>
     /// Parses <paramref name="text"/> (line <paramref name="line"/>, 1-based). Returns false with
@@ -64,23 +72,23 @@ public static class TableParser
             }
         }
 
-        var builder = new EntryBuilder { Line = line };
-        if (!TryParseSpec(fields[0], builder, out error) ||
-            !TryParseMountPoint(fields[1], builder, out error) ||
-            !TryParseFsType(fields[2], builder, out error) ||
-            !TryParseMountOptions(fields[3], builder, out error) ||
-            (fields.Length == 5 && !TryParseRbdfenceOptions(fields[4], builder, out error)))
+        var parsed = new VolumeEntry { Line = line };
+        if (!TryParseSpec(fields[0], ref parsed, out error) ||
+            !TryParseMountPoint(fields[1], ref parsed, out error) ||
+            !TryParseFsType(fields[2], ref parsed, out error) ||
+            !TryParseMountOptions(fields[3], ref parsed, out error) ||
+            (fields.Length == 5 && !TryParseRbdfenceOptions(fields[4], ref parsed, out error)))
         {
             return false;
         }
 
-        if (builder.Mode == LockMode.Managed && builder.Backend == MapBackend.Fuse)
+        if (parsed.Mode == LockMode.Managed && !parsed.Backend.HoldsLockExclusively())
         {
-            error = "mode=managed needs a map that holds the lock exclusively (backend=krbd or nbd), not backend=fuse";
+            error = $"mode=managed needs a map that holds the lock exclusively (backend=krbd or nbd), not backend={OptionNames.Of(parsed.Backend)}";
             return false;
         }
 
-        entry = builder.Build();
+        entry = parsed;
         return true;
     }
 
@@ -129,7 +137,7 @@ public static class TableParser
     }
 
 
-    private static bool TryParseSpec(string spec, EntryBuilder to, out string? error)
+    private static bool TryParseSpec(string spec, ref VolumeEntry to, out string? error)
     {
         if (!VolumeSpec.TryParse(spec, out VolumeSpec? volume, out error))
         {
@@ -148,11 +156,11 @@ public static class TableParser
             return false;
         }
 
-        to.Spec = spec;
+        to = to with { Spec = spec };
         return true;
     }
 
-    private static bool TryParseMountPoint(string path, EntryBuilder to, out string? error)
+    private static bool TryParseMountPoint(string path, ref VolumeEntry to, out string? error)
     {
         if (!UnitNames.TrySimplifyPath(path, out string simple, out string why))
         {
@@ -181,20 +189,17 @@ public static class TableParser
             return false;
         }
 
-        to.MountPoint = simple;
+        to = to with { MountPoint = simple };
         error = null;
         return true;
     }
 
-    private static bool TryParseFsType(string type, EntryBuilder to, out string? error)
+    private static bool TryParseFsType(string type, ref VolumeEntry to, out string? error)
     {
-        foreach (char c in type)
+        if (type.AsSpan().ContainsAnyExcept(FsTypeChars))
         {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '+' or '-'))
-            {
-                error = $"file system type '{type}' is not a type name";
-                return false;
-            }
+            error = $"file system type '{type}' is not a type name";
+            return false;
         }
 
         if (type is "swap" or "none")
@@ -203,12 +208,12 @@ public static class TableParser
             return false;
         }
 
-        to.FsType = type;
+        to = to with { FsType = type };
         error = null;
         return true;
     }
 
-    private static bool TryParseMountOptions(string field, EntryBuilder to, out string? error)
+    private static bool TryParseMountOptions(string field, ref VolumeEntry to, out string? error)
     {
         error = null;
         foreach (string option in SplitOptions(field))
@@ -225,24 +230,21 @@ public static class TableParser
             switch (key)
             {
                 case "nofail":
-                    to.NoFail = true;
                     // Kept in Options=: systemd reads it there and then does not order the
                     // mount Before=remote-fs.target, which would hold up boot (as in fstab).
-                    to.MountOptions.Add(option);
+                    to = to with { NoFail = true, MountOptions = [.. to.MountOptions, option] };
                     break;
                 case "noauto":
-                    to.NoAuto = true;
+                    to = to with { NoAuto = true };
                     break;
                 case "auto":
-                    to.NoAuto = false;
+                    to = to with { NoAuto = false };
                     break;
                 case "ro":
-                    to.ReadOnly = true;
-                    to.MountOptions.Add(option);
+                    to = to with { ReadOnly = true, MountOptions = [.. to.MountOptions, option] };
                     break;
                 case "rw":
-                    to.ReadOnly = false;
-                    to.MountOptions.Add(option);
+                    to = to with { ReadOnly = false, MountOptions = [.. to.MountOptions, option] };
                     break;
                 case "x-systemd.requires":
                     if (!TryDependency(key, value, pathSuffix: null, out string? unit, out error))
@@ -250,7 +252,7 @@ public static class TableParser
                         return false;
                     }
 
-                    (unit is null ? to.RequiresMountsFor : to.Requires).Add(unit ?? value);
+                    to = unit is null ? to with { RequiresMountsFor = [.. to.RequiresMountsFor, value] } : to with { Requires = [.. to.Requires, unit] };
                     break;
                 case "x-systemd.requires-mounts-for":
                     if (!TryPath(key, value, out string? path, out error))
@@ -258,7 +260,7 @@ public static class TableParser
                         return false;
                     }
 
-                    to.RequiresMountsFor.Add(path);
+                    to = to with { RequiresMountsFor = [.. to.RequiresMountsFor, path] };
                     break;
                 case "x-systemd.after":
                 case "x-systemd.before":
@@ -267,7 +269,7 @@ public static class TableParser
                         return false;
                     }
 
-                    (key == "x-systemd.after" ? to.After : to.Before).Add(unit!);
+                    to = key == "x-systemd.after" ? to with { After = [.. to.After, unit!] } : to with { Before = [.. to.Before, unit!] };
                     break;
                 case "x-systemd.wanted-by":
                 case "x-systemd.required-by":
@@ -277,7 +279,7 @@ public static class TableParser
                         return false;
                     }
 
-                    (key == "x-systemd.wanted-by" ? to.WantedBy : to.RequiredBy).Add(value);
+                    to = key == "x-systemd.wanted-by" ? to with { WantedBy = [.. to.WantedBy, value] } : to with { RequiredBy = [.. to.RequiredBy, value] };
                     break;
                 default:
                     if (key.StartsWith("x-systemd.", StringComparison.Ordinal))
@@ -286,7 +288,7 @@ public static class TableParser
                         return false;
                     }
 
-                    to.MountOptions.Add(option);
+                    to = to with { MountOptions = [.. to.MountOptions, option] };
                     break;
             }
         }
@@ -349,7 +351,7 @@ public static class TableParser
         return true;
     }
 
-    private static bool TryParseRbdfenceOptions(string field, EntryBuilder to, out string? error)
+    private static bool TryParseRbdfenceOptions(string field, ref VolumeEntry to, out string? error)
     {
         error = null;
         if (field is "-" or "defaults")
@@ -389,7 +391,7 @@ public static class TableParser
                         return false;
                     }
 
-                    to.Id = value;
+                    to = to with { Id = value };
                     break;
                 case "keyring":
                 case "conf":
@@ -407,48 +409,37 @@ public static class TableParser
                         return false;
                     }
 
-                    if (key == "keyring")
-                    {
-                        to.Keyring = path;
-                    }
-                    else
-                    {
-                        to.Conf = path;
-                    }
+                    to = key == "keyring" ? to with { Keyring = path } : to with { Conf = path };
 
                     break;
                 case "mode":
-                    switch (value)
+                    if (!OptionNames.TryParse(value, out LockMode mode))
                     {
-                        case "auto": to.Mode = LockMode.Auto; break;
-                        case "advisory": to.Mode = LockMode.Advisory; break;
-                        case "managed": to.Mode = LockMode.Managed; break;
-                        default:
-                            error = $"mode '{value}' is not auto, advisory or managed";
-                            return false;
+                        error = $"mode '{value}' is not {OptionNames.Choices<LockMode>()}";
+                        return false;
                     }
+
+                    to = to with { Mode = mode };
 
                     break;
                 case "backend":
-                    switch (value)
+                    if (!OptionNames.TryParse(value, out MapBackend backend))
                     {
-                        case "krbd": to.Backend = MapBackend.Krbd; break;
-                        case "nbd": to.Backend = MapBackend.Nbd; break;
-                        case "fuse": to.Backend = MapBackend.Fuse; break;
-                        default:
-                            error = $"backend '{value}' is not krbd, nbd or fuse";
-                            return false;
+                        error = $"backend '{value}' is not {OptionNames.Choices<MapBackend>()}";
+                        return false;
                     }
+
+                    to = to with { Backend = backend };
 
                     break;
                 case "wait":
                     if (value == "infinity")
                     {
-                        to.WaitSeconds = null;
+                        to = to with { WaitSeconds = null };
                     }
                     else if (OptionValues.TryParseSeconds("wait", value, OptionValues.Wait, out _, out string waitError))
                     {
-                        to.WaitSeconds = value;
+                        to = to with { WaitSeconds = value };
                     }
                     else
                     {
@@ -463,7 +454,7 @@ public static class TableParser
                         return false;
                     }
 
-                    to.GraceSeconds = value;
+                    to = to with { GraceSeconds = value };
                     break;
                 case "blocklist-expiry":
                     if (!OptionValues.TryParseSeconds("blocklist-expiry", value, OptionValues.BlocklistExpiry, out _, out error))
@@ -471,13 +462,13 @@ public static class TableParser
                         return false;
                     }
 
-                    to.BlocklistExpirySeconds = value;
+                    to = to with { BlocklistExpirySeconds = value };
                     break;
                 case "cookie":
                     switch (value)
                     {
-                        case "rbdfence": to.KubeletCookie = false; break;
-                        case "kubelet": to.KubeletCookie = true; break;
+                        case "rbdfence": to = to with { KubeletCookie = false }; break;
+                        case "kubelet": to = to with { KubeletCookie = true }; break;
                         default:
                             error = $"cookie '{value}' is not rbdfence or kubelet";
                             return false;
@@ -521,94 +512,6 @@ public static class TableParser
 
     private static bool IsOctal(byte b) => b is >= (byte)'0' and <= (byte)'7';
 
-
-    private static bool IsPlainWord(string s)
-    {
-        foreach (char c in s)
-        {
-            if (char.IsWhiteSpace(c) || c is '"' or '\'' or '\\')
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Mutable accumulator for one line; <see cref="Build"/> freezes it.</summary>
-    private sealed class EntryBuilder
-    {
-        public int Line { get; init; }
-
-        public string Spec { get; set; } = string.Empty;
-
-        public string MountPoint { get; set; } = string.Empty;
-
-        public string FsType { get; set; } = string.Empty;
-
-        public List<string> MountOptions { get; } = [];
-
-        public bool NoFail { get; set; }
-
-        public bool NoAuto { get; set; }
-
-        public bool ReadOnly { get; set; }
-
-        public List<string> Requires { get; } = [];
-
-        public List<string> RequiresMountsFor { get; } = [];
-
-        public List<string> After { get; } = [];
-
-        public List<string> Before { get; } = [];
-
-        public List<string> WantedBy { get; } = [];
-
-        public List<string> RequiredBy { get; } = [];
-
-        public string? Id { get; set; }
-
-        public string? Keyring { get; set; }
-
-        public string? Conf { get; set; }
-
-        public LockMode Mode { get; set; }
-
-        public string? WaitSeconds { get; set; }
-
-        public MapBackend Backend { get; set; }
-
-        public string? GraceSeconds { get; set; }
-
-        public string? BlocklistExpirySeconds { get; set; }
-
-        public bool KubeletCookie { get; set; }
-
-        public VolumeEntry Build() => new()
-        {
-            Line = Line,
-            Spec = Spec,
-            MountPoint = MountPoint,
-            FsType = FsType,
-            MountOptions = MountOptions,
-            NoFail = NoFail,
-            NoAuto = NoAuto,
-            ReadOnly = ReadOnly,
-            Requires = Requires,
-            RequiresMountsFor = RequiresMountsFor,
-            After = After,
-            Before = Before,
-            WantedBy = WantedBy,
-            RequiredBy = RequiredBy,
-            Id = Id,
-            Keyring = Keyring,
-            Conf = Conf,
-            Mode = Mode,
-            WaitSeconds = WaitSeconds,
-            Backend = Backend,
-            GraceSeconds = GraceSeconds,
-            BlocklistExpirySeconds = BlocklistExpirySeconds,
-            KubeletCookie = KubeletCookie,
-        };
-    }
+    private static bool IsPlainWord(string s) =>
+        !s.AsSpan().ContainsAny(QuotesAndBackslash) && !s.Any(char.IsWhiteSpace);
 }

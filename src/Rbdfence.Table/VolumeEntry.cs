@@ -5,23 +5,24 @@ namespace Rbdfence.Table;
 
 /// <summary>
 /// One validated line of the volume table: everything the unit writer needs, already
-/// checked (no control characters, names systemd accepts, options it understands).
+/// checked (no control characters, names systemd accepts, options it understands). The
+/// parser makes it field by field, each step a copy with one more thing (<c>with</c>).
 /// </summary>
-public sealed class VolumeEntry
+public sealed record VolumeEntry
 {
     /// <summary>1-based line number in the table, for messages.</summary>
     public required int Line { get; init; }
 
     /// <summary>The volume as rbd spells it: <c>pool[/namespace]/image</c>.</summary>
-    public required string Spec { get; init; }
+    public string Spec { get; init; } = string.Empty;
 
     /// <summary>The mount point, simplified (no duplicate or trailing slashes, no <c>.</c>).</summary>
-    public required string MountPoint { get; init; }
+    public string MountPoint { get; init; } = string.Empty;
 
-    public required string FsType { get; init; }
+    public string FsType { get; init; } = string.Empty;
 
     /// <summary>Mount options for <c>Options=</c>: the table's, minus the ones systemd and rbdfence consume.</summary>
-    public required IReadOnlyList<string> MountOptions { get; init; }
+    public IReadOnlyList<string> MountOptions { get; init; } = [];
 
     public bool NoFail { get; init; }
 

@@ -154,7 +154,7 @@ public sealed class FencedVolume : IDisposable
                 }
             }
 
-            last = Decide();
+            last = Decide(out byte[]? recordBytes);
             switch (last.Verdict)
             {
                 case LockVerdict.Free when Mode == LockMode.Managed:
@@ -167,7 +167,9 @@ public sealed class FencedVolume : IDisposable
                 case LockVerdict.Silent:
                     return new AcquireResult(AcquireStatus.Contended, Mode, last.Holder, fenced) { Reason = last.Reason };
                 default:
-                    fenced = FenceAndBreak(last);
+                    // Not broken: the holder wrote a new record since we looked (a restart on
+                    // its lock); look again, with a fresh grace for it.
+                    (fenced, _) = FenceAndBreak(last, recordBytes);
                     break;
             }
         }
@@ -431,11 +433,28 @@ public sealed class FencedVolume : IDisposable
             return null;
         }
 
-        // Live or not (even this host's own): fence what a stale verdict would fence.
-        LockDecision forced = LockDecision.Decide(Observe() with { Watchers = [], Lease = null, SilentFor = Options.Grace });
-        string fenced = FenceAndBreak(forced);
+        // Live or not (even this host's own): fence what a stale verdict would fence. If the
+        // holder writes a new record meanwhile, its new clients are fenced too, on a new look.
+        var fenced = new List<string>();
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            LockObservation seen = Observe();
+            LockDecision forced = LockDecision.Decide(seen with { Watchers = [], Lease = null, SilentFor = Options.Grace });
+            if (forced.Holder is null)
+            {
+                break;
+            }
+
+            (string targets, bool broken) = FenceAndBreak(forced, seen.RecordBytes);
+            fenced.Add(targets);
+            if (broken)
+            {
+                break;
+            }
+        }
+
         HeaderWatch.NotifyHeaderUpdate(_io, _headerZ, NotifyTimeout);
-        return fenced;
+        return string.Join(' ', fenced.Distinct());
     }
 
     /// <summary>Who holds the lock now, with liveness, and who watches the header.</summary>
@@ -467,9 +486,14 @@ public sealed class FencedVolume : IDisposable
     }
 
     /// <summary>Observes and decides, tracking how long each silent locker has been silent.</summary>
-    internal LockDecision Decide()
+    internal LockDecision Decide() => Decide(out _);
+
+    /// <inheritdoc cref="Decide()"/>
+    /// <param name="recordBytes">The holder record as it was read, for <see cref="FenceAndBreak"/>.</param>
+    internal LockDecision Decide(out byte[]? recordBytes)
     {
         LockObservation o = Observe();
+        recordBytes = o.RecordBytes;
         string key = o.Lockers.Count > 0 ? o.Lockers[0].Client + " " + o.Lockers[0].Cookie : string.Empty;
         long now = Stopwatch.GetTimestamp();
         TimeSpan silentFor = _silentSince.TryGetValue(key, out long since) ? Stopwatch.GetElapsedTime(since, now) : TimeSpan.Zero;
@@ -492,15 +516,18 @@ public sealed class FencedVolume : IDisposable
     {
         List<LockerInfo> lockers = ReadLockers();
         HolderRecord? record = null;
+        byte[]? recordBytes = null;
         if (lockers.Count > 0)
         {
             try
             {
-                record = _metadata.Get(HolderRecord.MetadataKey) is { } text ? HolderRecord.Parse(text) : null;
+                recordBytes = _metadata.GetBytes(HolderRecord.MetadataKey);
+                record = recordBytes is null ? null : HolderRecord.Parse(Encoding.UTF8.GetString(recordBytes));
             }
             catch (CephException e) when (e.Errno is not Errno.ESHUTDOWN)
             {
                 record = null; // unreadable proves nothing: liveness falls back to the host
+                recordBytes = LockObservation.UnreadableRecord;
             }
         }
 
@@ -511,6 +538,7 @@ public sealed class FencedVolume : IDisposable
             Watchers = Watchers(),
             Lease = _heldByThisClient ? new Lease(Cookie, _ownClient, _ownAddress) : Lease.Read(_leasePath),
             Record = record,
+            RecordBytes = recordBytes,
             Host = Host,
             OwnAddress = _ownAddress,
             Grace = Options.Grace,
@@ -535,8 +563,16 @@ public sealed class FencedVolume : IDisposable
         return lockers;
     }
 
-    /// <summary>Blocklist first, then break: a fenced holder must not write after we take over.</summary>
-    private string FenceAndBreak(LockDecision decision)
+    /// <summary>
+    /// Blocklist first, then break: a fenced holder must not write after we take over. The
+    /// break goes through only if the holder record is still the one the decision was made
+    /// on (<paramref name="recordBytes"/>, null: none), in the same RADOS op: a holder
+    /// restarted on the same lock writes a new record naming clients that were not fenced,
+    /// and keeps its lock. An unreadable record cannot be compared: the break is then
+    /// unconditional, as the liveness rule fell back to the locker's whole host. Returns
+    /// what was blocklisted and whether the lock was broken.
+    /// </summary>
+    private (string Fenced, bool Broken) FenceAndBreak(LockDecision decision, byte[]? recordBytes)
     {
         Holder holder = decision.Holder!;
         if (!FaultInjection.Skips("skip-blocklist"))
@@ -547,14 +583,21 @@ public sealed class FencedVolume : IDisposable
             }
         }
 
-        int rc = _lock.Break(Utf8.NulTerminated(holder.Client), Utf8.NulTerminated(holder.Cookie));
-        if (rc < 0 && rc != -Errno.ENOENT)
+        FaultInjection.PauseBeforeBreak();
+        // An unreadable record, or a locker that is not an entity name cls_lock's break_lock
+        // could be given, cannot be compared: then the break is unconditional.
+        bool conditional = !ReferenceEquals(recordBytes, LockObservation.UnreadableRecord) && HeaderLock.TryParseEntity(holder.Client, out _, out _);
+        int rc = conditional
+            ? _lock.BreakIfUnchanged(holder.Client, holder.Cookie, HolderRecord.OmapKeyUtf8, recordBytes ?? [])
+            : _lock.Break(Utf8.NulTerminated(holder.Client), Utf8.NulTerminated(holder.Cookie));
+
+        if (rc < 0 && rc is not -Errno.ENOENT and not -Errno.ECANCELED)
         {
             throw new CephException($"cannot break the lock of {holder}", -rc);
         }
 
         _silentSince.Remove(holder.Client + " " + holder.Cookie);
-        return string.Join(' ', decision.FenceTargets);
+        return (string.Join(' ', decision.FenceTargets), rc != -Errno.ECANCELED);
     }
 
     private static bool IsTransient(int errno) =>

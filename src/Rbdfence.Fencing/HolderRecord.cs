@@ -16,6 +16,12 @@ public sealed record HolderRecord(string Cookie, string Locker, string HostName,
     /// <summary>The image-metadata key.</summary>
     public const string MetadataKey = "rbdfence.holder";
 
+    /// <summary>
+    /// Where cls_rbd keeps <see cref="MetadataKey"/>: the header's omap key <c>metadata_</c> +
+    /// the key, its value the text itself (NUL-terminated here, for librados).
+    /// </summary>
+    public static ReadOnlySpan<byte> OmapKeyUtf8 => "metadata_rbdfence.holder\0"u8;
+
     /// <summary>True when the record was written for exactly this lock.</summary>
     public bool Describes(LockerInfo locker) => locker.Cookie == Cookie && locker.Client == Locker;
 

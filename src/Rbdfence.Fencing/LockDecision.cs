@@ -25,6 +25,15 @@ public sealed record LockObservation
     /// <summary>The holder record in the image metadata; null if none (or unreadable).</summary>
     public HolderRecord? Record { get; init; }
 
+    /// <summary>
+    /// The record exactly as stored, for a break conditional on it: null when there is none,
+    /// <see cref="UnreadableRecord"/> when it could not be read.
+    /// </summary>
+    public byte[]? RecordBytes { get; init; }
+
+    /// <summary>The <see cref="RecordBytes"/> of a record that could not be read (a break then cannot be made conditional on it).</summary>
+    public static byte[] UnreadableRecord { get; } = [];
+
     public required HostIdentity Host { get; init; }
 
     /// <summary>The address of the client making this observation (its own waiting watch says nothing).</summary>

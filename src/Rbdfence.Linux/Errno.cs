@@ -11,6 +11,7 @@ public static class Errno
     public const int ENOENT = 2;
     public const int EINTR = 4;
     public const int EIO = 5;
+    public const int ENOMEM = 12;
     public const int EAGAIN = 11;
     public const int EACCES = 13;
     public const int EBUSY = 16;
@@ -29,4 +30,7 @@ public static class Errno
     public const int ESHUTDOWN = 108;
     public const int ETIMEDOUT = 110;
     public const int ECONNREFUSED = 111;
+
+    /// <summary>A RADOS compound op whose comparison failed: nothing of it was applied.</summary>
+    public const int ECANCELED = 125;
 }

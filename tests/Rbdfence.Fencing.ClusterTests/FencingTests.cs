@@ -102,6 +102,63 @@ public sealed class FencingTests(MultiHostCluster cluster, ITestOutputHelper out
         await cluster.Cluster.CephAsync("osd", "blocklist", "rm", kubelet.WholeHostEntry);
     }
 
+    /// <summary>
+    /// A fencer decides on what it saw. If, between its look and its break, the holder writes
+    /// a record naming new clients (a holder restarted on its lock), those clients were not
+    /// fenced: the break must not go through (it is conditional on the record, in the same
+    /// RADOS op), and the lock is taken only after the new clients are fenced too. The
+    /// window is widened by a Debug-only pause between blocklist and break.
+    /// </summary>
+    [Fact]
+    public async Task A_holder_that_rewrote_its_record_keeps_its_lock_until_its_new_clients_are_fenced()
+    {
+        string volume = await cluster.CreateImageAsync("rewrote");
+        TestHost holder = cluster.Host(6), taker = cluster.Host(7);
+        (await holder.RbdfenceAsync("acquire", volume)).EnsureSuccess();
+        JsonElement taken = Assert.Single(JsonDocument.Parse((await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut).RootElement.EnumerateArray());
+        string cookie = taken.Text("id"), locker = taken.Text("locker");
+
+        // Nobody watches: after the grace the taker fences the holder's host and pauses.
+        string newClient = $"{holder.Address}:0/4242";
+        try
+        {
+            await using BackgroundProcess waiter = taker.StartRbdfenceWith(["RBDFENCE_FAULT=pause-before-break"], "acquire", volume, "--wait", "120", "--grace", Grace, "--json");
+            await waiter.WaitForStdErrAsync("pausing 5 s before the break", TimeSpan.FromSeconds(60));
+            var sincePause = Stopwatch.StartNew();
+
+            // Meanwhile the holder records a client of its own that nobody has fenced by name.
+            string record = $"cookie={cookie}\nlocker={locker}\nhost={holder.Name}\nmachine=m\nboot=b\nsince={DateTimeOffset.UtcNow.ToUnixTimeSeconds()}\nclients={newClient}\n";
+            (await cluster.Cluster.RbdAsync("image-meta", "set", volume, "rbdfence.holder", record)).EnsureSuccess();
+            Assert.True(sincePause.Elapsed < TimeSpan.FromSeconds(4), $"the record took {sincePause.Elapsed} to write: the pause may have ended first");
+
+            // The pause is over and the break, made on the look without that record, was refused.
+            await Task.Delay(TimeSpan.FromSeconds(6) - sincePause.Elapsed);
+            string after = (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut;
+            JsonElement still = Assert.Single(JsonDocument.Parse(after).RootElement.EnumerateArray());
+            Assert.Equal((cookie, locker), (still.Text("id"), still.Text("locker")));
+
+            // Then, a grace later, the taker fences the recorded clients by name and takes the lock.
+            (int code, string stdout, string stderr) = await waiter.WaitAsync(TimeSpan.FromSeconds(90));
+            Assert.True(code == 0, $"taker exited {code}: {stderr}");
+            JsonElement result = JsonResult.Parse(stdout);
+            Assert.Equal("acquired", result.Text("result"));
+            Assert.Contains(newClient, result.Text("fenced"), StringComparison.Ordinal);
+            string blocklist = (await cluster.Cluster.CephAsync("osd", "blocklist", "ls")).EnsureSuccess().StdOut;
+            Assert.Contains(newClient, blocklist, StringComparison.Ordinal);
+
+            (await taker.RbdfenceAsync("release", volume)).EnsureSuccess();
+        }
+        finally
+        {
+            // The holder's host serves other tests: whatever this one blocklisted goes.
+            string left = (await cluster.Cluster.CephAsync("osd", "blocklist", "ls")).StdOut;
+            foreach (string entry in left.Split('\n').Select(l => l.Split(' ')[0]).Where(e => e.StartsWith(holder.Address + ":", StringComparison.Ordinal)))
+            {
+                await cluster.Cluster.CephAsync("osd", "blocklist", "rm", entry);
+            }
+        }
+    }
+
     private static bool HolderIsLive(CommandResult status) =>
         status.Succeeded && JsonResult.Parse(status.StdOut).GetProperty("holders").EnumerateArray().Any(h => h.GetProperty("live").GetBoolean());
 

@@ -37,7 +37,13 @@ public sealed unsafe class ImageMetadata(IoContext io, string headerObject)
     }
 
     /// <summary>The value of <paramref name="key"/>, or null when it is not set.</summary>
-    public string? Get(string key)
+    public string? Get(string key) => GetBytes(key) is { } value ? Encoding.UTF8.GetString(value) : null;
+
+    /// <summary>
+    /// The value of <paramref name="key"/> as stored (the bytes a comparison on the header's
+    /// omap sees), or null when it is not set; throws <see cref="CephException"/> when unreadable.
+    /// </summary>
+    public byte[]? GetBytes(string key)
     {
         byte[] k = Encoding.UTF8.GetBytes(key);
         byte[] input = new byte[4 + k.Length];
@@ -45,6 +51,12 @@ public sealed unsafe class ImageMetadata(IoContext io, string headerObject)
         k.CopyTo(input, 4);
         byte[] output = new byte[4096];
         int rc = Exec("metadata_get\0"u8, input, output);
+        if (rc == -Errno.ERANGE)
+        {
+            output = new byte[1 << 20];
+            rc = Exec("metadata_get\0"u8, input, output);
+        }
+
         if (rc == -Errno.ENOENT)
         {
             return null;
@@ -56,13 +68,10 @@ public sealed unsafe class ImageMetadata(IoContext io, string headerObject)
         }
 
         // encode(bufferlist): u32 length and the bytes.
-        if (rc < 4)
-        {
-            return null;
-        }
-
-        int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(output);
-        return length <= rc - 4 ? Encoding.UTF8.GetString(output, 4, length) : null;
+        int length = rc < 4 ? -1 : (int)BinaryPrimitives.ReadUInt32LittleEndian(output);
+        return length >= 0 && length <= rc - 4
+            ? output.AsSpan(4, length).ToArray()
+            : throw new CephException($"cannot read image metadata {key}: a reply of {rc} bytes", Errno.EIO);
     }
 
     private int Exec(ReadOnlySpan<byte> method, byte[] input, byte[] output)

@@ -229,6 +229,12 @@ internal static class Commands
                 // A name no map backend can pass on (MapRequestChecks.ValidateVolume): refused before anything is taken.
                 return output.Fail(ExitCodes.Usage, OptionValues.MessageOf(e));
             }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // SIGTERM or Ctrl-C, e.g. systemd stopping a unit whose acquire still waits: a
+                // stop, said as one, not as an unexpected exception.
+                return output.Fail(ExitCodes.Failure, $"{spec}: stopped by a signal before '{command.Name}' finished");
+            }
         });
         return command;
     }

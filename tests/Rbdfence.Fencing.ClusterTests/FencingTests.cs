@@ -159,6 +159,36 @@ public sealed class FencingTests(MultiHostCluster cluster, ITestOutputHelper out
         }
     }
 
+    /// <summary>
+    /// systemd stopping a unit whose acquire still waits sends it SIGTERM: it says it was
+    /// stopped (not "unexpected OperationCanceledException"), and the holder keeps its lock.
+    /// </summary>
+    [Fact]
+    public async Task A_waiting_acquire_stopped_by_SIGTERM_says_so_and_leaves_the_lock_alone()
+    {
+        string volume = await cluster.CreateImageAsync("stopped");
+        TestHost holder = cluster.Host(1), waiter = cluster.Host(2);
+        (await holder.RbdfenceAsync("acquire", volume)).EnsureSuccess();
+        try
+        {
+            // A long grace: the silent holder is never fenced while this test runs.
+            await using BackgroundProcess waiting = waiter.StartRbdfence("acquire", volume, "--wait", "120", "--grace", "600");
+            await waiting.WaitForStdErrAsync("waiting", TimeSpan.FromSeconds(60));
+            waiting.Terminate();
+            (int code, _, string stderr) = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(1, code);
+            Assert.Contains($"{volume}: stopped by a signal before 'acquire' finished", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("unexpected", stderr, StringComparison.Ordinal);
+
+            string locks = (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut;
+            Assert.EndsWith(":host-1", Assert.Single(JsonDocument.Parse(locks).RootElement.EnumerateArray()).Text("id"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            (await holder.RbdfenceAsync("release", volume)).EnsureSuccess();
+        }
+    }
+
     private static bool HolderIsLive(CommandResult status) =>
         status.Succeeded && JsonResult.Parse(status.StdOut).GetProperty("holders").EnumerateArray().Any(h => h.GetProperty("live").GetBoolean());
 

@@ -38,7 +38,7 @@ public sealed class NbdBackend : IMapBackend
     public string Name => "nbd";
 
     /// <inheritdoc/>
-    public bool SupportsExclusive => true;
+    public bool SupportsExclusive => MapBackend.Nbd.HoldsLockExclusively();
 
     /// <summary>The arguments of <c>rbd-nbd map</c> for <paramref name="request"/>.</summary>
     public static IReadOnlyList<string> BuildMapArguments(MapRequest request)
@@ -80,6 +80,7 @@ public sealed class NbdBackend : IMapBackend
             throw new MapException($"rbd-nbd could not map {request.Volume}: {why}{hint}");
         }
 
+        await SettleUdevAsync(device, cancellationToken).ConfigureAwait(false);
         _log?.Invoke(MapLogLevel.Information, $"nbd: {request.Volume} mapped at {device}");
         return new MappedDevice(request.Volume, device, Name, device, request.ReadOnly || request.Volume.Snapshot is not null);
     }
@@ -111,6 +112,26 @@ public sealed class NbdBackend : IMapBackend
         if (!output.Succeeded)
         {
             throw new MapException($"rbd-nbd could not unmap {device.DevicePath} ({device.Volume}): exit {output.ExitCode}: {output.Message}");
+        }
+
+        await SettleUdevAsync(device.DevicePath, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until udev has handled the device's events, as the krbd backend does: a map
+    /// reported before then has systemd mount a device udev is still probing (that time then
+    /// shows after the holder's READY=1), and a late event of an unmap can reach systemd after
+    /// the same /dev/nbdN was mapped and mounted again, and stop that mount (seen with krbd in
+    /// the VM tier). /dev/nbdN exists before and after a map, so there is no udev database
+    /// entry to wait for: <c>udevadm settle</c>. Without udev (a container) or past its limit,
+    /// a warning, not a failure.
+    /// </summary>
+    private async Task SettleUdevAsync(string device, CancellationToken cancellationToken)
+    {
+        CommandOutput settled = await _runner.RunAsync("udevadm", ["settle", "--timeout=30"], TimeSpan.FromSeconds(35), cancellationToken).ConfigureAwait(false);
+        if (!settled.Succeeded)
+        {
+            _log?.Invoke(MapLogLevel.Warning, $"nbd: udev did not settle after {device} changed (exit {settled.ExitCode}: {settled.Message}); going on");
         }
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Threading.Tasks;
@@ -51,6 +52,44 @@ public sealed class NbdBackendTests
         Assert.Equal(
             ["map", "rbd/vol1@s1", "--read-only", "--id", "admin", "-m", "10.0.0.1:6789,10.0.0.2:6789"],
             NbdBackend.BuildMapArguments(request));
+    }
+
+    /// <summary>
+    /// Map and unmap return only once udev has handled the device (fake runner: this kernel
+    /// has no nbd): systemd must not mount a device udev still probes, and a late event of
+    /// an unmap must not reach systemd after the same /dev/nbdN was mapped again.
+    /// </summary>
+    [Fact]
+    public async Task Map_and_unmap_wait_for_udev_and_a_missing_udev_only_warns()
+    {
+        var runner = new ScriptedRunner(udevExit: 0);
+        var log = new List<string>();
+        var backend = new NbdBackend(runner, (level, message) => log.Add($"{level} {message}"));
+        MappedDevice device = await backend.MapAsync(new MapRequest(new VolumeSpec("rbd", "vol1")) { Exclusive = true });
+        await backend.UnmapAsync(device);
+        Assert.Equal(["rbd-nbd map", "udevadm settle --timeout=30", "rbd-nbd unmap /dev/nbd3", "udevadm settle --timeout=30"], runner.Calls);
+        Assert.DoesNotContain(log, line => line.StartsWith("Warning", StringComparison.Ordinal));
+
+        var withoutUdev = new ScriptedRunner(udevExit: 127);
+        MappedDevice still = await new NbdBackend(withoutUdev, (level, message) => log.Add($"{level} {message}")).MapAsync(new MapRequest(new VolumeSpec("rbd", "vol1")));
+        Assert.Equal("/dev/nbd3", still.DevicePath);
+        Assert.Contains(log, line => line.StartsWith("Warning nbd: udev did not settle after /dev/nbd3", StringComparison.Ordinal));
+    }
+
+    private sealed class ScriptedRunner(int udevExit) : ICommandRunner
+    {
+        public List<string> Calls { get; } = [];
+
+        public Task<CommandOutput> RunAsync(string fileName, IReadOnlyList<string> arguments, TimeSpan timeout, System.Threading.CancellationToken cancellationToken = default)
+        {
+            // rbd-nbd's map arguments are checked elsewhere (MapArguments_*): the verb is enough here.
+            Calls.Add(fileName == "rbd-nbd" && arguments[0] == "map" ? "rbd-nbd map" : fileName + " " + string.Join(' ', arguments));
+            return Task.FromResult(fileName switch
+            {
+                "udevadm" => new CommandOutput(udevExit, string.Empty, udevExit == 0 ? string.Empty : "cannot start udevadm", TimedOut: false),
+                _ => new CommandOutput(0, arguments[0] == "map" ? "/dev/nbd3\n" : string.Empty, string.Empty, TimedOut: false),
+            });
+        }
     }
 
     [Fact]

@@ -300,7 +300,14 @@ public sealed class FencedVolume : IDisposable
         }
         else if (Lease.Read(_leasePath) is { } lease)
         {
-            foreach (LockerInfo locker in ReadLockers())
+            // Managed mode: the data path's own unmap released the managed lock, and the
+            // kernel does not always tell the header's watchers (a krbd unmap left waiters to
+            // find out by polling: 0.1 to 0.6 s in the VM tier). This host let go all the
+            // same, and wakes them below (not when the lock is already someone else's: then
+            // this host lost it earlier, and let go of nothing now).
+            List<LockerInfo> lockers = ReadLockers();
+            released = Mode == LockMode.Managed && lockers.All(lease.Matches);
+            foreach (LockerInfo locker in lockers)
             {
                 if (!lease.Matches(locker))
                 {

@@ -461,7 +461,7 @@ public sealed class FencedVolume : IDisposable
         }
 
         HeaderWatch.NotifyHeaderUpdate(_io, _headerZ, NotifyTimeout);
-        return string.Join(' ', fenced.Distinct());
+        return fenced.Count == 0 ? null : string.Join(' ', fenced.Distinct());
     }
 
     /// <summary>Who holds the lock now, with liveness, and who watches the header.</summary>

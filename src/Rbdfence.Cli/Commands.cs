@@ -287,7 +287,7 @@ internal static class Commands
         string device = await dataPath.AttachAsync(cancel).ConfigureAwait(false);
         if (it.Volume.ProveHeld(before, TimeSpan.FromSeconds(3)) is null)
         {
-            await dataPath.DetachAsync(cancel).ConfigureAwait(false);
+            await dataPath.DetachAsync(released: null, cancel).ConfigureAwait(false);
             return it.Output.Fail(ExitCodes.Contended, $"{it.Volume.Spec}: the lock is not this host's after mapping; a peer took it; unmapped again");
         }
 

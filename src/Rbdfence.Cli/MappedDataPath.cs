@@ -119,16 +119,20 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
     {
         _device ??= await backend.FindMappedAsync(request.Volume, cancel).ConfigureAwait(false);
         string? path = _device?.DevicePath;
-        await DetachAsync(cancel).ConfigureAwait(false);
+        await DetachAsync(released: null, cancel).ConfigureAwait(false);
         return path;
     }
 
-    public async Task DetachAsync(CancellationToken cancel)
+    public async Task DetachAsync(Action? released, CancellationToken cancel)
     {
         if (_device is not null)
         {
-            await backend.UnmapAsync(_device, cancel).ConfigureAwait(false);
+            await backend.UnmapAsync(_device, released, cancel).ConfigureAwait(false);
             _device = null;
+        }
+        else
+        {
+            released?.Invoke();
         }
     }
 }

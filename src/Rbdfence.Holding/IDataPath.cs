@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -12,8 +13,12 @@ public interface IDataPath
     /// <summary>Maps the image and returns the block device path (e.g. <c>/dev/loop3</c>).</summary>
     Task<string> AttachAsync(CancellationToken cancel);
 
-    /// <summary>Unmaps it; nothing of it may be left behind.</summary>
-    Task DetachAsync(CancellationToken cancel);
+    /// <summary>
+    /// Unmaps it; nothing of it may be left behind. <paramref name="released"/> runs as soon as
+    /// the image is let go (device gone, a managed lock released), before the host's device
+    /// bookkeeping (udev) has caught up, so that waiting hosts are woken without that delay.
+    /// </summary>
+    Task DetachAsync(Action? released, CancellationToken cancel);
 
     /// <summary>
     /// Stops the data path for good although it may be mounted or busy (the lock was lost):

@@ -110,11 +110,15 @@ public sealed partial class VolumeHolder(
 
         // Unmounting is systemd's (the mount unit stops first); then unmap, unlock, wake. If
         // the unmap fails (still mounted, busy) this throws and the lock stays: it is never
-        // let go while this host can still write through the device.
-        await DetachAsync().ConfigureAwait(false);
+        // let go while this host can still write through the device. The release runs as
+        // soon as the device is gone, not after udev has caught up with its removal: that
+        // wait is this host's business, and under emulation it alone was most of a waiter's
+        // wake-up time. The image (this host's liveness watch) closes after the release:
+        // a lock that is gone needs no beacon, and its unwatch is one more round trip.
+        bool released = false;
+        await DetachAsync(() => released = volume.Release(ReleaseRetry)).ConfigureAwait(false);
         _image?.Dispose();
         _image = null;
-        bool released = volume.Release(ReleaseRetry);
         LogReleased(volume.Spec.ToString(), released);
     }
 
@@ -196,7 +200,8 @@ public sealed partial class VolumeHolder(
         lifetime.StopApplication();
     }
 
-    private async Task DetachAsync()
+    /// <summary>Unmaps; <paramref name="released"/> runs once the image is let go (at once when nothing is mapped).</summary>
+    private async Task DetachAsync(Action? released = null)
     {
         if (options.DeviceLink is { } link)
         {
@@ -206,8 +211,12 @@ public sealed partial class VolumeHolder(
         if (_device is not null)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await dataPath.DetachAsync(timeout.Token).ConfigureAwait(false);
+            await dataPath.DetachAsync(released, timeout.Token).ConfigureAwait(false);
             _device = null;
+        }
+        else
+        {
+            released?.Invoke();
         }
     }
 

@@ -189,7 +189,11 @@ public sealed class FuseLoopBackend : IMapBackend
     }
 
     /// <inheritdoc/>
-    public async Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default)
+    public Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default) =>
+        UnmapAsync(device, released: null, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task UnmapAsync(MappedDevice device, Action? released, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(device);
         string mountDir = MountDirFor(device.Volume);
@@ -225,6 +229,7 @@ public sealed class FuseLoopBackend : IMapBackend
         }
 
         await UnmountFuseAsync(mountDir, cancellationToken).ConfigureAwait(false);
+        released?.Invoke(); // rbd-fuse has closed the image once it exited
     }
 
     /// <inheritdoc/>

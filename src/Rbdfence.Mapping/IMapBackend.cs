@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Rbdfence.Volumes;
@@ -33,7 +34,18 @@ public interface IMapBackend
 
     /// <summary>Unmaps the device and removes whatever the backend set up for it.</summary>
     /// <exception cref="MapException">The unmap failed (e.g. the device is busy).</exception>
-    Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default);
+    Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default) =>
+        UnmapAsync(device, released: null, cancellationToken);
+
+    /// <summary>
+    /// Unmaps as <see cref="UnmapAsync(MappedDevice, CancellationToken)"/> does, and runs
+    /// <paramref name="released"/> as soon as the data path has let go of the image (the
+    /// device is gone and, for a managed map, its lock released), before waiting for udev to
+    /// finish with the removal: a holder hands the image over without waiting on this host's
+    /// device bookkeeping. Not run when the unmap fails; an exception it throws fails the unmap.
+    /// </summary>
+    /// <exception cref="MapException">The unmap failed (e.g. the device is busy).</exception>
+    Task UnmapAsync(MappedDevice device, Action? released, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stops the data path for good even while the device is mounted or open: for a fenced

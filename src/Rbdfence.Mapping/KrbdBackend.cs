@@ -226,17 +226,28 @@ public sealed class KrbdBackend : IMapBackend
 
     /// <inheritdoc/>
     public Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default) =>
-        UnmapAsync(device, force: false, cancellationToken);
+        UnmapAsync(device, force: false, released: null, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The kernel has released the image's lock (managed map) when its remove returns; udev
+    /// may take a while longer to process the removal, more so in an emulated guest.
+    /// </remarks>
+    public Task UnmapAsync(MappedDevice device, Action? released, CancellationToken cancellationToken = default) =>
+        UnmapAsync(device, force: false, released, cancellationToken);
 
     /// <inheritdoc/>
     public Task ForceUnmapAsync(MappedDevice device, CancellationToken cancellationToken = default) =>
-        UnmapAsync(device, force: true, cancellationToken);
+        UnmapAsync(device, force: true, released: null, cancellationToken);
 
     /// <summary>
     /// Unmaps by writing the device id (with <c>force</c>: <c>"&lt;id&gt; force"</c>, which
     /// fails outstanding I/O instead of refusing a busy device) to <c>remove_single_major</c>.
     /// </summary>
-    public Task UnmapAsync(MappedDevice device, bool force, CancellationToken cancellationToken = default)
+    public Task UnmapAsync(MappedDevice device, bool force, CancellationToken cancellationToken = default) =>
+        UnmapAsync(device, force, released: null, cancellationToken);
+
+    private Task UnmapAsync(MappedDevice device, bool force, Action? released, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!ulong.TryParse(device.BackendId, out _))
@@ -245,10 +256,10 @@ public sealed class KrbdBackend : IMapBackend
         }
 
         RequireModule();
-        return UnmapWithRetryAsync(device, force, cancellationToken);
+        return UnmapWithRetryAsync(device, force, released, cancellationToken);
     }
 
-    private async Task UnmapWithRetryAsync(MappedDevice device, bool force, CancellationToken cancellationToken)
+    private async Task UnmapWithRetryAsync(MappedDevice device, bool force, Action? released, CancellationToken cancellationToken)
     {
         string command = force ? device.BackendId + " force" : device.BackendId;
         string? number = _sysfs.DeviceNumber(device.BackendId);
@@ -265,14 +276,15 @@ public sealed class KrbdBackend : IMapBackend
                     _log?.Invoke(MapLogLevel.Information, $"krbd: {device.DevicePath} unmapped after {refusals} EBUSY refusal(s) ({stopwatch.ElapsedMilliseconds} ms)");
                 }
 
-                await WaitForUdevAsync(device, number, present: false, cancellationToken).ConfigureAwait(false);
-                return;
+                break;
             }
             catch (IOException e) when (IsBusy(e) && stopwatch.Elapsed < BusyUnmapWait && MountPointOf(device.DevicePath) is null)
             {
-                // Most likely udev (blkid) still probing the new device: it lets go in a moment.
+                // Most likely udev (blkid) probing the device: after a map, and after the umount
+                // (its last writer's close makes udev probe it again). It lets go in a moment,
+                // and a hand-over waits for exactly this retry: try again soon.
                 refusals++;
-                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken).ConfigureAwait(false);
             }
             catch (IOException e)
             {
@@ -284,6 +296,9 @@ public sealed class KrbdBackend : IMapBackend
                     $"the kernel refused to unmap {device.DevicePath} ({device.Volume}): {e.Message}{why}", e);
             }
         }
+
+        released?.Invoke();
+        await WaitForUdevAsync(device, number, present: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Waits until udev's database has (<paramref name="present"/>) or no longer has the device; see <see cref="UdevWait"/>.</summary>

@@ -99,7 +99,11 @@ public sealed class NbdBackend : IMapBackend
     }
 
     /// <inheritdoc/>
-    public async Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default)
+    public Task UnmapAsync(MappedDevice device, CancellationToken cancellationToken = default) =>
+        UnmapAsync(device, released: null, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task UnmapAsync(MappedDevice device, Action? released, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!device.DevicePath.StartsWith("/dev/nbd", StringComparison.Ordinal))
@@ -114,6 +118,7 @@ public sealed class NbdBackend : IMapBackend
             throw new MapException($"rbd-nbd could not unmap {device.DevicePath} ({device.Volume}): exit {output.ExitCode}: {output.Message}");
         }
 
+        released?.Invoke();
         await SettleUdevAsync(device.DevicePath, cancellationToken).ConfigureAwait(false);
     }
 

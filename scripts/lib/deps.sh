@@ -31,7 +31,9 @@ rbdfence_apt_install() {
   ((${#missing[@]})) || return 0
   # Someone else (another script, a background install) may be installing right now: wait
   # for it rather than fighting over the dpkg lock, then look again.
-  while pgrep -x 'apt-get|apt|dpkg' >/dev/null; do
+  # One pgrep a name: pgrep refuses a pattern over 15 characters (a process name's limit),
+  # and 'apt-get|apt|dpkg' was one, so this never waited.
+  while pgrep -x apt-get >/dev/null || pgrep -x apt >/dev/null || pgrep -x dpkg >/dev/null; do
     ((waited % 10 == 0)) && echo "rbdfence: waiting for a running apt-get/dpkg to finish" >&2
     sleep 1
     waited=$((waited + 1))

@@ -151,19 +151,8 @@ public sealed class FuseLoopBackend : IMapBackend
                 await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
             }
 
-            var losetupArguments = new List<string> { "--find", "--show" };
-            if (request.ReadOnly)
-            {
-                losetupArguments.Add("--read-only");
-            }
-
-            losetupArguments.Add(imageFile);
-            CommandOutput loop = await _runner.RunAsync("losetup", losetupArguments, _timeout, cancellationToken).ConfigureAwait(false);
-            string device = loop.StdOut.Trim();
-            if (!loop.Succeeded || !device.StartsWith("/dev/", StringComparison.Ordinal))
-            {
-                throw new MapException($"losetup could not attach {imageFile}: {Describe(loop)}");
-            }
+            string device = await new LoopAttacher(_runner, _timeout, _log)
+                .AttachAsync(imageFile, request.ReadOnly, ListLoopsAsync, cancellationToken).ConfigureAwait(false);
 
             mapped = true;
             _log?.Invoke(MapLogLevel.Information, $"fuse: {volume} mapped at {device}");

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 using Rbdfence.TestCluster;
 using Xunit;
@@ -127,6 +129,18 @@ public sealed class BootCluster : IAsyncLifetime
     /// <summary>The host address of host <paramref name="i"/> (1-based) on the cluster's bridge.</summary>
     public string HostAddress(int i) => $"{_subnet}.{10 + i}";
 
+    /// <summary>
+    /// A figure for the closing summary of <c>scripts/test</c> (the lines of
+    /// <c>$RBDFENCE_FAULTS_SUMMARY</c>), prefixed "BOOT".
+    /// </summary>
+    public static void Report(string line)
+    {
+        if (Environment.GetEnvironmentVariable("RBDFENCE_FAULTS_SUMMARY") is { Length: > 0 } summary)
+        {
+            File.AppendAllText(summary, "BOOT " + line + Environment.NewLine);
+        }
+    }
+
     /// <summary>The volume's service as the generator names it (rbd/a-b → rbdfence@rbd-a\x2db.service).</summary>
     public static string InstanceOf(string volume) =>
         $"rbdfence@{volume.Replace("-", "\\x2d", StringComparison.Ordinal).Replace('/', '-')}.service";
@@ -155,6 +169,37 @@ public sealed class BootCluster : IAsyncLifetime
         }
 
         return "rbd/" + name;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> fresh 32 MiB images with an ext4 file system each, in
+    /// advisory mode: one file system made locally, imported once per image by one shell
+    /// loop in the cluster's namespace (a process start per image from here was the slow part).
+    /// </summary>
+    public async Task<List<string>> CreateFormattedImagesAsync(string prefix, int count)
+    {
+        string stem = $"{prefix}-{Guid.NewGuid():N}"[..12];
+        List<string> names = Enumerable.Range(0, count).Select(i => $"{stem}-{i:000}").ToList();
+        string file = Path.Join(Work, stem + ".img");
+        try
+        {
+            using (FileStream stream = File.Create(file))
+            {
+                stream.SetLength(32L << 20);
+            }
+
+            (await Processes.RunAsync("mkfs.ext4", ["-q", "-F", file])).EnsureSuccess();
+            (await Cluster.RunAsync(
+                "sh",
+                ["-c", "f=$1; shift; for n; do rbd import --no-progress --image-feature layering \"$f\" \"rbd/$n\" || exit 1; done", "sh", file, .. names],
+                TimeSpan.FromSeconds(30 + (2 * count)))).EnsureSuccess();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        return names.Select(n => "rbd/" + n).ToList();
     }
 }
 

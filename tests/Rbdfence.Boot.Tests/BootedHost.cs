@@ -84,6 +84,11 @@ public sealed class BootedHost : IAsyncDisposable
             "--bind-ro", _cluster.Cluster.Dir, "--bind-ro", _cluster.Shared,
             "--watch-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
         ];
+        if (options?.LoopDevices is { } loops)
+        {
+            arguments.AddRange(["--loop-devices", loops.ToString(CultureInfo.InvariantCulture)]);
+        }
+
         if (options?.MachineId is { } machineId)
         {
             arguments.AddRange(["--machine-id", machineId]);
@@ -187,4 +192,7 @@ public sealed record BootOptions
     /// --writable-os</c>: /usr and their state through throwaway overlays).
     /// </summary>
     public bool WritableOs { get; init; }
+
+    /// <summary>Loop devices the host gets at least (<c>nspawn-host boot --loop-devices</c>); null: the script's default.</summary>
+    public int? LoopDevices { get; init; }
 }

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Many volumes on one booted host (issue 11): for each N (default 1 10 50 100), a container
+# (scripts/nspawn-host) boots with N advisory-mode fuse volumes in its rbdfencetab and the
+# script prints
+#   - all mounted: seconds from the container's systemd being up to every mount active;
+#   - the same N volumes mapped and mounted the rbdmap way, in the same run: serially, one
+#     process a line (rbd-fuse + losetup + mount; rbdmap runs `rbd map` a line, and krbd
+#     is not in this kernel), from the same network namespace, no lock taken;
+#   - per held volume, with all N held and settled: the holders' Pss (MiB, the sum over
+#     holders / N) and threads, and rbd-fuse's the same, counted apart (the map backend's);
+#   - power-off: seconds for the container to stop with all N held (unmount, unmap, release).
+# Then checks that nothing is left (no lock on any image). Everything runs in the project's
+# own network namespaces (cluster, one host); nothing touches the root namespace's network.
+#
+#   benchmarks/many-volumes.sh [--install DIR] [N ...]
+#
+#   --install DIR  an install tree (scripts/install --destdir DIR) instead of building one
+# Needs root, systemd-nspawn, rbd-fuse, losetup, the .NET SDK (without --install).
+set -euo pipefail
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+install_dir=''
+counts=()
+while (($#)); do
+  case $1 in
+    -h | --help) sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --install) [[ $# -ge 2 && -d $2 ]] || { echo "many-volumes: --install needs an install tree" >&2; exit 2; }
+      install_dir=$(cd "$2" && pwd); shift 2 ;;
+    *) [[ $1 =~ ^[1-9][0-9]{0,2}$ ]] || { echo "many-volumes: a count is 1 to 999, got '$1'" >&2; exit 2; }
+      counts+=("$1"); shift ;;
+  esac
+done
+((${#counts[@]})) || counts=(1 10 50 100)
+[[ $(id -u) -eq 0 ]] || { echo "many-volumes: needs root (namespaces, containers, loop devices)" >&2; exit 1; }
+need_tools systemd-nspawn rbd rbd-fuse losetup mkfs.ext4
+max=0
+for n in "${counts[@]}"; do ((n > max)) && max=$n; done
+
+work=$(mktemp -d /tmp/rbdfence-many.XXXXXX)
+cluster=$work/cluster
+prefix=rfm$(printf '%04x' $((RANDOM)))
+subnet=10.77.249
+host=$prefix-host
+baseline_mounts=$work/baseline
+cleanup() {
+  local status=$?
+  trap - EXIT
+  "$repo/scripts/nspawn-host" stop "$host" --timeout 60 >/dev/null 2>&1 || true
+  unmount_baseline || true
+  "$repo/scripts/ceph-cluster" down --dir "$cluster" >/dev/null 2>&1 || true
+  "$repo/scripts/ceph-cluster" netns-down --prefix "$prefix" >/dev/null 2>&1 || true
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+now() { date +%s%N; }
+secs() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e9 }'; }
+in_host_ns() { ip netns exec "$prefix-h1" "$@"; }
+
+if [[ -z $install_dir ]]; then
+  echo "building the install tree (NativeAOT)..." >&2
+  "$repo/scripts/install" --destdir "$work/install" >&2
+  install_dir=$work/install
+fi
+
+"$repo/scripts/ceph-cluster" netns-up --prefix "$prefix" --hosts 1 --subnet "$subnet" >&2
+mkdir -p "$cluster"
+eval "$("$repo/scripts/ceph-cluster" up --dir "$cluster" --netns "$prefix-cluster" --addr "$subnet.1" --watch-pid $$)"
+export CEPH_CONF
+
+echo "creating $max images (32 MiB, ext4, layering only)..." >&2
+truncate -s 32M "$work/fs.img"
+mkfs.ext4 -q -F "$work/fs.img"
+for i in $(seq 1 "$max"); do
+  in_host_ns rbd import --no-progress --image-feature layering "$work/fs.img" "rbd/many$(printf %03d "$i")"
+done
+rm -f "$work/fs.img"
+volume() { printf 'rbd/many%03d' "$1"; }
+
+# The rbdmap way: serially, a line at a time, map and mount; then all unmounted again.
+baseline() {
+  local n=$1 i dir loop
+  mkdir -p "$baseline_mounts"
+  for ((i = 1; i <= n; i++)); do
+    dir=$baseline_mounts/fuse$i
+    mkdir -p "$dir" "$baseline_mounts/mnt$i"
+    # The host's network namespace only: `ip netns exec` would also give rbd-fuse a mount
+    # namespace of its own, and its FUSE mount would be invisible here.
+    nsenter --net="/run/netns/$prefix-h1" rbd-fuse "$dir" -c "$CEPH_CONF" -p rbd -r "$(basename "$(volume "$i")")" --rbd_cache=false
+    until [[ -e $dir/$(basename "$(volume "$i")") ]]; do sleep 0.01; done
+    loop=$(losetup --find --show "$dir/$(basename "$(volume "$i")")")
+    mount "$loop" "$baseline_mounts/mnt$i"
+  done
+}
+unmount_baseline() {
+  local dir loop
+  [[ -d $baseline_mounts ]] || return 0
+  for dir in "$baseline_mounts"/mnt*; do mountpoint -q "$dir" && umount "$dir"; done
+  losetup -l -n -O NAME,BACK-FILE | awk -v root="$baseline_mounts/" 'index($2, root) == 1 { print $1 }' |
+    while read -r loop; do losetup -d "$loop"; done
+  for dir in "$baseline_mounts"/fuse*; do mountpoint -q "$dir" && fusermount -u "$dir"; done
+  sleep 0.5
+  rm -rf "$baseline_mounts"
+}
+
+on() { "$repo/scripts/nspawn-host" run "$host" "$@"; }
+# Sum of Pss (kB) and threads of the processes named $1 in the container (seen from here:
+# the processes of its systemd's tree, found by their cgroup under the container's), and
+# their count.
+usage_of() {
+  local pid pss=0 threads=0 n=0 p t
+  for pid in $(pgrep -x "$1"); do
+    grep -q 'rbdfence@' "/proc/$pid/cgroup" 2>/dev/null || continue
+    p=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null) || continue
+    t=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || continue
+    pss=$((pss + p)); threads=$((threads + t)); n=$((n + 1))
+  done
+  echo "$pss $threads $n"
+}
+
+printf '%5s %12s %16s %7s %18s %18s %18s %10s\n' N "all mounted" "rbdmap serial" ratio "holder Pss/vol" "holder thr/vol" "rbd-fuse Pss/vol" "power-off"
+for n in "${counts[@]}"; do
+  start=$(now)
+  baseline "$n"
+  serial=$(($(now) - start))
+  unmount_baseline
+
+  mkdir -p "$work/etc-ceph"
+  : >"$work/etc-ceph/rbdfencetab"
+  for ((i = 1; i <= n; i++)); do
+    printf '%s /srv/v%03d ext4 defaults backend=fuse,conf=%s\n' "$(volume "$i")" "$i" "$CEPH_CONF" >>"$work/etc-ceph/rbdfencetab"
+  done
+  "$repo/scripts/nspawn-host" boot "$host" --netns "$prefix-h1" --install "$install_dir" --etc-ceph "$work/etc-ceph" \
+    --bind-ro "$cluster" --watch-pid $$ --loop-devices $((n + 16)) >/dev/null
+  start=$(now)
+  deadline=$((SECONDS + 300))
+  until (($(on systemctl list-units --type=mount --state=active --no-legend --plain 'srv-v*.mount' | wc -l) >= n)); do
+    ((SECONDS < deadline)) || { echo "many-volumes: $n volumes not all mounted within 300 s" >&2; on systemctl list-units 'rbdfence@*' >&2; exit 1; }
+    sleep 0.1
+  done
+  converged=$(($(now) - start))
+  sleep 10 # a few guard checks: steady state
+  read -r hpss hthreads hn < <(usage_of rbdfence)
+  read -r fpss _ fn < <(usage_of rbd-fuse)
+  ((hn == n)) || echo "many-volumes: expected $n holders, found $hn" >&2
+  start=$(now)
+  "$repo/scripts/nspawn-host" stop "$host" --timeout 60 >&2
+  stopped=$(($(now) - start))
+  for ((i = 1; i <= n; i++)); do
+    [[ $(in_host_ns rbd lock ls --format json "$(volume "$i")") == "[]" ]] || { echo "many-volumes: $(volume "$i") still locked after power-off" >&2; exit 1; }
+  done
+  printf '%5d %11ss %15ss %6sx %14.1f MiB %18.1f %14.1f MiB %9ss\n' "$n" "$(secs "$converged")" "$(secs "$serial")" \
+    "$(awk -v a="$converged" -v b="$serial" 'BEGIN { printf "%.2f", a / b }')" \
+    "$(awk -v p="$hpss" -v n="$n" 'BEGIN { print p / 1024 / n }')" "$(awk -v t="$hthreads" -v n="$n" 'BEGIN { print t / n }')" \
+    "$(awk -v p="$fpss" -v n="$((fn > 0 ? fn : 1))" 'BEGIN { print p / 1024 / n }')" "$(secs "$stopped")"
+done

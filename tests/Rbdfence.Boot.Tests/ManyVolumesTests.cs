@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Rbdfence.TestCluster;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Rbdfence.Boot.Tests;
+
+/// <summary>
+/// One host with many fenced volumes (issue 11): at boot every one mounts, none in a restart
+/// loop, with two busy loops beside it; at power-off every one is released and nothing is
+/// left (no rbd-fuse, loop device, FUSE connection, lock). Before the fixes 9 of 20 and 0 of
+/// 50 mounted: every holder asked the kernel for a loop device that had no node in the
+/// container's /dev, and their failures' console lines then hung the container's systemd.
+/// </summary>
+[Collection(BootCluster.Collection)]
+public sealed class ManyVolumesTests(BootCluster cluster, ITestOutputHelper output)
+{
+    // RBDFENCE_BOOT_MANY_VOLUMES=N overrides the count (e.g. for a quick look).
+    private static readonly int Count = Environment.GetEnvironmentVariable("RBDFENCE_BOOT_MANY_VOLUMES") is { Length: > 0 } given
+        ? int.Parse(given, CultureInfo.InvariantCulture) : 50;
+
+    private static readonly TimeSpan ConvergeLimit = TimeSpan.FromSeconds(180);
+
+    [Fact]
+    public async Task Fifty_volumes_at_boot_all_mount_without_a_restart_and_power_off_releases_them_all_leaving_nothing()
+    {
+        List<string> volumes = await cluster.CreateFormattedImagesAsync("many", Count);
+        string table = string.Concat(volumes.Select((v, i) => cluster.TableLine(v, $"/srv/v{i:000}")));
+        string[] services = volumes.Select(BootCluster.InstanceOf).ToArray();
+        string stem = volumes[0]["rbd/".Length..^"-000".Length];
+
+        using var busy = BusyLoops.Start(2);
+        await using BootedHost host = await BootedHost.BootAsync(cluster, 4, table, new BootOptions { LoopDevices = Count + 16 });
+        var sinceUp = Stopwatch.StartNew();
+
+        // Converge: every mount active. Polled with one systemctl call a round.
+        int mounted = 0;
+        while ((mounted = await ActiveMountsAsync(host)) < Count)
+        {
+            if (sinceUp.Elapsed > ConvergeLimit)
+            {
+                throw new TimeoutException(
+                    $"{mounted} of {Count} volumes mounted {ConvergeLimit.TotalSeconds:0} s after boot; journal:\n{Tail(await host.JournalAsync(), 200)}");
+            }
+
+            await Task.Delay(200);
+        }
+
+        TimeSpan converged = sinceUp.Elapsed;
+        string convergedLine = $"{Count} volumes: all mounted {converged.TotalSeconds:0.0} s after the container was up (two busy loops beside it)";
+        output.WriteLine(convergedLine);
+
+        // No restart loop got there: every holder started once.
+        string restarts = (await host.SystemctlAsync(["show", "-P", "NRestarts", .. services])).EnsureSuccess().StdOut;
+        Assert.All(restarts.Split('\n', StringSplitOptions.RemoveEmptyEntries), n => Assert.Equal("0", n.Trim()));
+
+        // Ceph agrees: the host's own view (rbdfence list) names itself as every volume's holder.
+        using (JsonDocument list = JsonDocument.Parse((await host.RunAsync("rbdfence", "list", "--json")).EnsureSuccess().StdOut))
+        {
+            List<JsonElement> entries = list.RootElement.GetProperty("volumes").EnumerateArray().ToList();
+            Assert.Equal(Count, entries.Count);
+            Assert.All(entries, e =>
+            {
+                Assert.Equal("mounted", e.GetProperty("state").GetString());
+                Assert.Equal(host.HostName, e.GetProperty("holder").GetProperty("host").GetString());
+            });
+        }
+
+        // Power-off: everything released, in order, without the script's kill fallback.
+        var stopping = Stopwatch.StartNew();
+        CommandResult stop = (await RepoScripts.RunAsync("nspawn-host", ["stop", host.Name, "--timeout", "60"], TimeSpan.FromSeconds(150))).EnsureSuccess();
+        string stopLine = $"power-off with all held {stopping.Elapsed.TotalSeconds:0.0} s";
+        output.WriteLine(stopLine);
+        Assert.DoesNotContain("did not power off", stop.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("left attached", stop.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("aborted FUSE connection", stop.StdErr, StringComparison.Ordinal);
+
+        // Nothing left on this machine: no rbd-fuse of these volumes, no loop device on them.
+        Assert.Empty((await Processes.RunAsync("pgrep", ["-f", "rbd-fuse.*" + stem])).StdOut.Trim());
+        Assert.DoesNotContain(stem, (await Processes.RunAsync("losetup", ["-l", "-n", "-O", "BACK-FILE"])).StdOut, StringComparison.Ordinal);
+
+        // And no lock: each volume is free for another host.
+        string locks = (await cluster.Cluster.RunAsync(
+            "sh", ["-c", "for v; do rbd lock ls --format json \"$v\"; echo; done", "sh", .. volumes], TimeSpan.FromSeconds(120))).EnsureSuccess().StdOut;
+        Assert.All(locks.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Equal("[]", l.Trim()));
+        BootCluster.Report($"{convergedLine}; {stopLine}, nothing left");
+    }
+
+    private static async Task<int> ActiveMountsAsync(BootedHost host)
+    {
+        CommandResult units = await host.SystemctlAsync("list-units", "--type=mount", "--state=active", "--no-legend", "--plain", "srv-v*.mount");
+        return units.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+    }
+
+    private static string Tail(string text, int lines) =>
+        string.Join('\n', text.Split('\n').TakeLast(lines));
+
+    /// <summary>Busy loops beside the test (a loaded machine), killed on dispose.</summary>
+    private sealed class BusyLoops : IDisposable
+    {
+        private readonly List<Process> _loops;
+
+        private BusyLoops(List<Process> loops) => _loops = loops;
+
+        public static BusyLoops Start(int count) => new(Enumerable.Range(0, count)
+            .Select(_ => Process.Start(new ProcessStartInfo("sh", ["-c", "while :; do :; done"]))!)
+            .ToList());
+
+        public void Dispose()
+        {
+            foreach (Process loop in _loops)
+            {
+                loop.Kill();
+                loop.WaitForExit();
+                loop.Dispose();
+            }
+        }
+    }
+}

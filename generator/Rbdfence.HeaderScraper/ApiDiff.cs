@@ -18,6 +18,9 @@ internal sealed class ApiDiff
 
     internal sealed record Section(string Title, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<Change> Changed)
     {
+        /// <summary>The names of <see cref="Removed"/>, in the same order.</summary>
+        public IReadOnlyList<string> RemovedNames { get; init; } = [];
+
         public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0;
     }
 
@@ -69,7 +72,8 @@ internal sealed class ApiDiff
     {
         Dictionary<string, JsonElement> old = ByName(oldRoot, kind), @new = ByName(newRoot, kind);
         var added = @new.Keys.Except(old.Keys).Order(StringComparer.Ordinal).Select(k => summary(@new[k])).ToList();
-        var removed = old.Keys.Except(@new.Keys).Order(StringComparer.Ordinal).Select(k => summary(old[k])).ToList();
+        var removedNames = old.Keys.Except(@new.Keys).Order(StringComparer.Ordinal).ToList();
+        var removed = removedNames.Select(k => summary(old[k])).ToList();
         var changed = new List<Change>();
         foreach (string name in old.Keys.Intersect(@new.Keys).Order(StringComparer.Ordinal))
         {
@@ -90,7 +94,7 @@ internal sealed class ApiDiff
                 changed.Add(new Change(name, details));
             }
         }
-        return new Section(kind, added, removed, changed);
+        return new Section(kind, added, removed, changed) { RemovedNames = removedNames };
     }
 
     private static List<string> CompareFacts(
@@ -217,6 +221,34 @@ internal sealed class ApiDiff
 
     private static string Num(JsonElement e, string name) =>
         e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? v.GetRawText() : "none";
+
+    /// <summary>
+    /// The functions among <paramref name="called"/> that the new release removed or whose
+    /// signature changed (as written or resolved), each as one line naming it: code that calls
+    /// them would no longer build, or would call them wrongly. A function only newly marked
+    /// deprecated is not a break; <paramref name="deprecated"/> receives those.
+    /// </summary>
+    public IReadOnlyList<string> BreaksFor(IReadOnlySet<string> called, out IReadOnlyList<string> deprecated)
+    {
+        Section functions = Sections.Single(s => s.Title == "functions");
+        var breaks = functions.RemovedNames.Where(called.Contains)
+            .Select(name => $"{name}: removed in {NewRelease}").ToList();
+        var newlyDeprecated = new List<string>();
+        foreach (Change change in functions.Changed.Where(c => called.Contains(c.Name)))
+        {
+            var signature = change.Details.Where(d => !d.StartsWith("deprecated:", StringComparison.Ordinal)).ToList();
+            if (signature.Count > 0)
+            {
+                breaks.Add($"{change.Name}: changed in {NewRelease} ({string.Join("; ", signature)})");
+            }
+            else
+            {
+                newlyDeprecated.Add($"{change.Name}: deprecated in {NewRelease}");
+            }
+        }
+        deprecated = newlyDeprecated;
+        return breaks;
+    }
 
     public string ToText()
     {

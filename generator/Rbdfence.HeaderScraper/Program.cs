@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using Rbdfence.HeaderScraper.Clang;
 
 namespace Rbdfence.HeaderScraper;
@@ -16,7 +17,7 @@ internal static class Program
     private const string Help = """
         usage: rbdfence-scrape scrape --release VERSION --output FILE [--include-root DIR]
                                       [--package TEXT] [--builtin-include DIR]
-               rbdfence-scrape diff OLD.json NEW.json [--markdown]
+               rbdfence-scrape diff OLD.json NEW.json [--markdown] [--calls FILE]
                rbdfence-scrape --help
 
         scrape   parse rados/librados.h, rados/rados_types.h, rbd/features.h and rbd/librbd.h
@@ -26,6 +27,9 @@ internal static class Program
                  `gcc -print-file-name=include`). Any clang diagnostic fails the scrape.
         diff     print the API differences between two metadata files: functions, types and
                  constants added, removed and changed; --markdown for a Markdown report.
+                 --calls FILE names the functions the project calls, one a line ('#' starts
+                 a comment): the diff is still printed, and if NEW removed one of them or
+                 changed its signature, each is named on stderr and the exit status is 1.
 
         exit status: 0 success, 1 failure (bad header tree, clang diagnostic), 2 usage error.
         """;
@@ -51,7 +55,7 @@ internal static class Program
                 case "scrape":
                     return RunScrape(args, stdout);
                 case "diff":
-                    return RunDiff(args, stdout);
+                    return RunDiff(args, stdout, stderr);
                 default:
                     stderr.WriteLine($"rbdfence-scrape: unknown verb '{args[0]}'; try --help");
                     return Usage;
@@ -117,15 +121,20 @@ internal static class Program
         return Ok;
     }
 
-    private static int RunDiff(IReadOnlyList<string> args, TextWriter stdout)
+    private static int RunDiff(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
         var files = new List<string>();
         bool markdown = false;
+        string? calls = null;
         for (int i = 1; i < args.Count; i++)
         {
             if (args[i] == "--markdown")
             {
                 markdown = true;
+            }
+            else if (args[i] == "--calls")
+            {
+                calls = Value(args, ref i);
             }
             else if (args[i].StartsWith("--", StringComparison.Ordinal))
             {
@@ -142,7 +151,25 @@ internal static class Program
         }
         ApiDiff diff = ApiDiff.Compare(File.ReadAllBytes(files[0]), File.ReadAllBytes(files[1]));
         stdout.Write(markdown ? diff.ToMarkdown() : diff.ToText());
-        return Ok;
+        if (calls is null)
+        {
+            return Ok;
+        }
+
+        var called = File.ReadAllLines(calls)
+            .Select(line => (line.IndexOf('#', StringComparison.Ordinal) is int hash and >= 0 ? line[..hash] : line).Trim())
+            .Where(name => name.Length > 0)
+            .ToHashSet(StringComparer.Ordinal);
+        IReadOnlyList<string> breaks = diff.BreaksFor(called, out IReadOnlyList<string> deprecated);
+        foreach (string line in deprecated)
+        {
+            stderr.WriteLine($"rbdfence-scrape: warning: a function the project calls is {line}");
+        }
+        foreach (string line in breaks)
+        {
+            stderr.WriteLine($"rbdfence-scrape: a function the project calls was {line}");
+        }
+        return breaks.Count == 0 ? Ok : Failed;
     }
 
     private static string Value(IReadOnlyList<string> args, ref int i) =>

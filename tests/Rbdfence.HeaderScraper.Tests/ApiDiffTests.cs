@@ -86,4 +86,54 @@ public sealed class ApiDiffTests
         Assert.Equal(1, exit);
         Assert.StartsWith("rbdfence-scrape: ", stderr.ToString(), StringComparison.Ordinal);
     }
+
+    private static string CallsFile(string text)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rbdfence-calls-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Calls_fails_naming_each_called_function_that_was_removed_or_changed()
+    {
+        string calls = CallsFile("# what the project calls\nrbd_gone\nrbd_open  # changed\nrbd_same\n");
+        try
+        {
+            var (exit, output, error) = Diff("--calls", calls);
+            Assert.Equal(1, exit);
+            Assert.Contains("API diff 1.0 → 2.0", output); // the report is still written
+            Assert.Contains("rbdfence-scrape: a function the project calls was rbd_gone: removed in 2.0", error);
+            Assert.Contains("rbdfence-scrape: a function the project calls was rbd_open: changed in 2.0 (signature: int rbd_open(int fd) → int rbd_open(long fd)", error);
+            Assert.DoesNotContain("rbd_same", error);
+        }
+        finally
+        {
+            File.Delete(calls);
+        }
+    }
+
+    [Fact]
+    public void Calls_passes_when_the_called_functions_are_unchanged()
+    {
+        string calls = CallsFile("rbd_same\nrbd_new\n");
+        try
+        {
+            var (exit, _, error) = Diff("--calls", calls);
+            Assert.True(exit == 0, error);
+            Assert.Equal("", error);
+        }
+        finally
+        {
+            File.Delete(calls);
+        }
+    }
+
+    [Fact]
+    public void Calls_without_a_file_is_a_usage_error()
+    {
+        var (exit, _, error) = Diff("--calls");
+        Assert.Equal(2, exit);
+        Assert.Contains("--calls needs a value", error);
+    }
 }

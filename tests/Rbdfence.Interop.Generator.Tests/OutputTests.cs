@@ -17,6 +17,7 @@ public sealed class OutputTests
     [Theory]
     [InlineData("16.2.15")]
     [InlineData("18.2.7")]
+    [InlineData("20.2.4")]
     public void Real_metadata_output_compiles_without_warnings(string release)
     {
         var run = GeneratorHarness.Run("*\n", GeneratorHarness.RealMetadata(release));

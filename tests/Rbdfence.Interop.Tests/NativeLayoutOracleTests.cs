@@ -14,7 +14,9 @@ namespace Rbdfence.Interop.Tests;
 /// A second oracle, independent of the scraper: gcc compiles a C program against the
 /// installed Ceph headers that prints sizeof/offsetof for a sample of structs, and the
 /// numbers must match the generated C# types. CI installs gcc and librbd-dev/librados-dev;
-/// when they are missing the test fails (it never skips).
+/// when they are missing the test fails (it never skips). <c>RBDFENCE_CEPH_INCLUDE</c> names
+/// another release's header tree (scripts/test-bindings-releases builds these tests with
+/// that release's <c>CephRelease</c> and points it at the headers unpacked from its packages).
 /// </summary>
 public sealed class NativeLayoutOracleTests
 {
@@ -36,10 +38,13 @@ public sealed class NativeLayoutOracleTests
         ("rbd_trash_image_info_t", "rbd_trash_image_info_t"),
     ];
 
+    private static readonly string IncludeRoot =
+        Environment.GetEnvironmentVariable("RBDFENCE_CEPH_INCLUDE") is { Length: > 0 } root ? root : "/usr/include";
+
     private static readonly string[] Headers =
     [
-        "/usr/include/rados/librados.h",
-        "/usr/include/rbd/librbd.h",
+        Path.Combine(IncludeRoot, "rados/librados.h"),
+        Path.Combine(IncludeRoot, "rbd/librbd.h"),
     ];
 
     [Fact]
@@ -52,7 +57,9 @@ public sealed class NativeLayoutOracleTests
 
         var expected = new Dictionary<string, long>(StringComparer.Ordinal);
         var program = new StringBuilder();
-        program.Append("#include <stddef.h>\n#include <stdio.h>\n#include <rados/librados.h>\n#include <rbd/librbd.h>\n\nint main(void)\n{\n");
+        // <time.h> first: from 18.2 on, librados.h uses struct timespec without including it,
+        // which strict C11 refuses ("declared inside parameter list").
+        program.Append("#include <stddef.h>\n#include <stdio.h>\n#include <time.h>\n#include <rados/librados.h>\n#include <rbd/librbd.h>\n\nint main(void)\n{\n");
         foreach (var (name, cType) in Sample)
         {
             var type = GeneratedTypes.Find(name);
@@ -85,7 +92,7 @@ public sealed class NativeLayoutOracleTests
             var c = Path.Combine(dir.FullName, "layout.c");
             var exe = Path.Combine(dir.FullName, "layout");
             File.WriteAllText(c, source);
-            var (code, output) = Run("gcc", "-std=c11", "-Wall", "-Werror", "-Wno-deprecated-declarations", "-I/usr/include", "-o", exe, c);
+            var (code, output) = Run("gcc", "-std=c11", "-Wall", "-Werror", "-Wno-deprecated-declarations", "-I" + IncludeRoot, "-o", exe, c);
             Assert.True(code == 0, "gcc failed (exit " + code + "):\n" + output + "\n" + source);
             (code, output) = Run(exe);
             Assert.True(code == 0, "layout program failed:\n" + output);

@@ -229,7 +229,15 @@ public sealed class LibrbdLockTests(CephClusterFixture fixture)
     {
         // tests/<this>/bin/<Configuration>/net10.0/ → tests/Rbdfence.Interop.Probe/bin/<Configuration>/net10.0/
         var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        string configuration = dir.Parent!.Name;
+        // A build with --artifacts-path (the release matrix builds one per Ceph release):
+        // <artifacts>/bin/Rbdfence.Interop.Probe/<configuration>/.
+        string artifacts = Path.Combine(dir.Parent!.Parent!.FullName, "Rbdfence.Interop.Probe", dir.Name, "Rbdfence.Interop.Probe.dll");
+        if (dir.Parent.Name == "Rbdfence.Interop.ClusterTests" && File.Exists(artifacts))
+        {
+            return artifacts;
+        }
+
+        string configuration = dir.Parent.Name;
         string path = Path.GetFullPath(Path.Combine(dir.FullName, "../../../../Rbdfence.Interop.Probe/bin", configuration, dir.Name, "Rbdfence.Interop.Probe.dll"));
         return File.Exists(path) ? path : throw new FileNotFoundException("the probe was not built", path);
     }

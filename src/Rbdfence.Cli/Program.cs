@@ -1,6 +1,7 @@
 using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Rbdfence.Fencing;
@@ -30,17 +31,27 @@ internal static class Program
             return ExitCodes.Usage;
         }
 
+        // SIGTERM (systemd stopping the unit) and SIGINT cancel the verb, which then finishes
+        // what it must (the holder unmaps and releases); systemd's TimeoutStopSec (and its
+        // SIGKILL) is the bound that belongs to the operator. Registered here, before the verb
+        // starts: System.CommandLine's own handling registers only once the verb's first await
+        // yields, and a verb that already printed "waiting" by then could be stopped in that
+        // window by the runtime's default action (exit 143, nothing cleaned up), seen once in
+        // the release matrix. Its 2 s forced exit is off for the same reason.
+        using var stop = new CancellationTokenSource();
+        void OnStop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStop);
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration
-            {
-                EnableDefaultExceptionHandler = false,
-                // SIGTERM cancels the verb, which then finishes what it must (the holder unmaps
-                // and releases). System.CommandLine's default gives it 2 s and then exits 143
-                // mid-stop, with the device mapped or the lock held; systemd's TimeoutStopSec
-                // (and its SIGKILL) is the bound that belongs to the operator.
-                ProcessTerminationTimeout = Timeout.InfiniteTimeSpan,
-            }).ConfigureAwait(false);
+            return await parsed.InvokeAsync(
+                new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+                stop.Token).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The last resort: whatever a verb did not expect is one line and exit 1, never a stack trace.
         catch (Exception e)

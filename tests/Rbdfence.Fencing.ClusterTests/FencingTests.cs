@@ -176,7 +176,7 @@ public sealed class FencingTests(MultiHostCluster cluster, ITestOutputHelper out
             await waiting.WaitForStdErrAsync("waiting", TimeSpan.FromSeconds(60));
             waiting.Terminate();
             (int code, _, string stderr) = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal(1, code);
+            Assert.True(code == 1, $"exit {code}, expected 1; stderr: {stderr}");
             Assert.Contains($"{volume}: stopped by a signal before 'acquire' finished", stderr, StringComparison.Ordinal);
             Assert.DoesNotContain("unexpected", stderr, StringComparison.Ordinal);
 

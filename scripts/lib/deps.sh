@@ -62,3 +62,13 @@ rbdfence_install_deps() {
   rbdfence_apt_install "${RBDFENCE_APT_PACKAGES[@]}" || return 1
   command -v dotnet >/dev/null || { echo "rbdfence: the .NET SDK (dotnet) is not on PATH" >&2; return 1; }
 }
+
+# The Debian mirror the system already uses (deb822 .sources or one-line sources.list).
+rbdfence_debian_mirror() {
+  local uri
+  uri=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+  [[ -n $uri ]] || uri=$(grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+    awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; exit}}' | grep -v -- '-security' | head -n1 || true)
+  [[ -n $uri ]] || { echo "rbdfence: no Debian mirror found in /etc/apt/sources.list(.d)" >&2; return 1; }
+  echo "$uri"
+}

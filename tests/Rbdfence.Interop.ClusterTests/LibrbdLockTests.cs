@@ -225,20 +225,5 @@ public sealed class LibrbdLockTests(CephClusterFixture fixture)
 
     private static string Unique(string prefix) => $"itest-{prefix}-{Guid.NewGuid():N}"[..24];
 
-    private static string FindProbe()
-    {
-        // tests/<this>/bin/<Configuration>/net10.0/ → tests/Rbdfence.Interop.Probe/bin/<Configuration>/net10.0/
-        var dir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        // A build with --artifacts-path (the release matrix builds one per Ceph release):
-        // <artifacts>/bin/Rbdfence.Interop.Probe/<configuration>/.
-        string artifacts = Path.Combine(dir.Parent!.Parent!.FullName, "Rbdfence.Interop.Probe", dir.Name, "Rbdfence.Interop.Probe.dll");
-        if (dir.Parent.Name == "Rbdfence.Interop.ClusterTests" && File.Exists(artifacts))
-        {
-            return artifacts;
-        }
-
-        string configuration = dir.Parent.Name;
-        string path = Path.GetFullPath(Path.Combine(dir.FullName, "../../../../Rbdfence.Interop.Probe/bin", configuration, dir.Name, "Rbdfence.Interop.Probe.dll"));
-        return File.Exists(path) ? path : throw new FileNotFoundException("the probe was not built", path);
-    }
+    private static string FindProbe() => BuiltOutput.Find("tests/Rbdfence.Interop.Probe", "Rbdfence.Interop.Probe.dll");
 }

@@ -16,11 +16,11 @@ _rbdfence()
     local cur prev words cword split
     _init_completion -s || return
 
-    local verbs='acquire release status hold map unmap break list'
+    local verbs='acquire release status hold map unmap break list daemon'
     # Options every verb takes (the Ceph client options and --json).
     local common='--id --keyring --conf -c --connect-timeout --json --help'
     # Options that take a value in the next word (--wait's is optional: only with '=').
-    local valued='@(--id|--keyring|--conf|-c|--connect-timeout|--mode|--grace|--backend|--interval|--blocklist-expiry|--device-link|--mount-point|--table)'
+    local valued='@(--id|--keyring|--conf|-c|--connect-timeout|--mode|--grace|--backend|--interval|--blocklist-expiry|--device-link|--mount-point|--table|--connection)'
 
     case $prev in
         --keyring | --conf | -c | --device-link | --table)
@@ -37,6 +37,10 @@ _rbdfence()
             ;;
         --backend)
             COMPREPLY=($(compgen -W 'krbd nbd fuse' -- "$cur"))
+            return
+            ;;
+        --connection)
+            COMPREPLY=($(compgen -W 'own shared' -- "$cur"))
             return
             ;;
         --id | --connect-timeout | --grace | --interval | --blocklist-expiry)
@@ -80,18 +84,20 @@ _rbdfence()
         acquire) options='--mode --grace --kubelet-cookie --wait --blocklist-expiry --mount-point' ;;
         release) options='--mode --kubelet-cookie' ;;
         status) options='--mode --grace' ;;
-        hold) options='--mode --grace --kubelet-cookie --backend --interval --device-link --read-only --blocklist-expiry' ;;
+        hold) options='--mode --grace --kubelet-cookie --backend --interval --device-link --read-only --blocklist-expiry --connection' ;;
         map) options='--mode --grace --kubelet-cookie --backend --device-link --read-only --blocklist-expiry' ;;
         unmap) options='--mode --backend --device-link' ;;
         break) options='--mode --blocklist-expiry' ;;
         # list reads the table, not one volume: no Ceph identity options of its own.
         list) options='--table' common='--connect-timeout --json --help' ;;
+        # daemon takes no volume and no option: it serves every volume that asks.
+        daemon) options='' common='--help' ;;
         *) return ;;
     esac
 
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$options $common" -- "$cur"))
-    elif [[ $verb != list ]] && ((specs == 0)); then
+    elif [[ $verb != @(list|daemon) ]] && ((specs == 0)); then
         # SPEC: the volumes this host's table names (any other pool/image may be typed).
         COMPREPLY=($(compgen -W "$(_rbdfence_table_specs)" -- "$cur"))
     fi

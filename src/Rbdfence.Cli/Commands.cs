@@ -78,6 +78,13 @@ internal static class Commands
         DefaultValueFactory = _ => "krbd",
     };
 
+    private static readonly Option<string> Connection = new Option<string>("--connection")
+    {
+        Description = "own: this process connects to the cluster and holds the lock; shared: the host's rbdfence daemon holds it over its " +
+            "one connection and this process only maps (default: $RBDFENCE_CONNECTION, else own)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RBDFENCE_CONNECTION") is { Length: > 0 } connection ? connection : "own",
+    }.AcceptOnlyFromAmong("own", "shared");
+
     private static readonly Option<double> Interval = CheckedInterval(new("--interval")
     {
         Description = "Seconds between the holder's checks that the lock is still ours and we are not fenced (and watchdog pings); " +
@@ -122,10 +129,11 @@ internal static class Commands
         root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait, BlocklistExpiry, MountPoint));
         root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", ReleaseWithoutCluster, Release, [Mode, KubeletCookie]));
         root.Subcommands.Add(Verb("status", "Show who holds the volume, since when, live or stale, and who watches it", Status, Mode, Grace));
-        root.Subcommands.Add(Verb("hold", "Hold the lock and serve the volume as a block device until stopped (the systemd service's main process)", Hold, Mode, Grace, KubeletCookie, Backend, Interval, DeviceLink, ReadOnly, BlocklistExpiry));
+        root.Subcommands.Add(Verb("hold", "Hold the lock and serve the volume as a block device until stopped (the systemd service's main process)", HoldWithoutConnecting, Hold, [Mode, Grace, KubeletCookie, Backend, Interval, DeviceLink, ReadOnly, BlocklistExpiry, Connection]));
         root.Subcommands.Add(Verb("map", "Take the lock (as acquire, without waiting) and map the volume to a block device; prints the device", Map, Mode, Grace, KubeletCookie, Backend, DeviceLink, ReadOnly, BlocklistExpiry));
         root.Subcommands.Add(Verb("unmap", "Unmap this host's device of the volume; the lock stays until 'rbdfence release'", Unmap, Mode, Backend, DeviceLink));
         root.Subcommands.Add(VolumeList.Build(ConnectTimeout, Json));
+        root.Subcommands.Add(SharedDaemon.Build());
         root.Subcommands.Add(Verb("break", "Fence the holder (blocklist it) and break its lock, live or not: the operator's override", Break, Mode, BlocklistExpiry));
         return root;
     }
@@ -137,7 +145,7 @@ internal static class Commands
     private static Command Verb(
         string name,
         string description,
-        Func<VolumeSpec, Output, CancellationToken, Task<int?>>? beforeConnecting,
+        Func<ParseResult, VolumeSpec, Output, CancellationToken, Task<int?>>? beforeConnecting,
         Func<ParseResult, Invocation, CancellationToken, Task<int>> run,
         Option[] extra)
     {
@@ -176,7 +184,7 @@ internal static class Commands
                     output.Warn(notSealed);
                 }
 
-                if (beforeConnecting is not null && await beforeConnecting(spec, output, cancel).ConfigureAwait(false) is { } answered)
+                if (beforeConnecting is not null && await beforeConnecting(parse, spec, output, cancel).ConfigureAwait(false) is { } answered)
                 {
                     return answered;
                 }
@@ -272,6 +280,52 @@ internal static class Commands
         return HolderHost.RunAsync(it.Volume, dataPath, options, it.Stamps.ToStartupTimings(), cancel);
     }
 
+    /// <summary>
+    /// <c>hold --connection shared</c>: the host's daemon holds the lock over its one cluster
+    /// connection; this process connects to nothing, only maps (see SharedHoldClient). Null:
+    /// own connection, the verb connects and holds as usual.
+    /// </summary>
+    private static Task<int?> HoldWithoutConnecting(ParseResult parse, VolumeSpec spec, Output output, CancellationToken cancel)
+    {
+        string connection = parse.GetValue(Connection)!;
+        if (connection == "own")
+        {
+            return Task.FromResult<int?>(null);
+        }
+
+        if (connection != "shared")
+        {
+            return Task.FromResult<int?>(output.Fail(ExitCodes.Usage, $"--connection '{Printable.Quote(connection, 40)}' is not own or shared"));
+        }
+
+        string backend = parse.GetValue(Backend)!;
+        string id = parse.GetValue(Id)!;
+        string? keyring = parse.GetValue(Keyring);
+        string? conf = parse.GetValue(Conf);
+        bool readOnly = parse.GetValue(ReadOnly);
+        LockMode mode = parse.GetValue(Mode);
+        IDataPath DataPathFor(LockMode resolved) => MappedDataPath.For(backend, spec, resolved, id, keyring, conf, readOnly, output.MapLog);
+
+        // The backend's own checks before anything is asked of the daemon, as a holder of its own does.
+        _ = DataPathFor(mode == LockMode.Managed ? LockMode.Managed : LockMode.Advisory);
+        string[] request = Holding.SharedConnection.SharedProtocol.Options(
+        [
+            new("mode", OptionNames.Of(mode)),
+            new("grace", parse.GetValue(Grace).ToString(CultureInfo.InvariantCulture)),
+            new("blocklist-expiry", OptionValues.BlocklistExpiryOf(parse, BlocklistExpiry).TotalSeconds.ToString(CultureInfo.InvariantCulture)),
+            new("kubelet-cookie", parse.GetValue(KubeletCookie) ? "yes" : "no"),
+            new("id", id),
+            new("keyring", keyring is null ? null : System.IO.Path.GetFullPath(keyring)),
+            new("conf", (conf ?? Environment.GetEnvironmentVariable("CEPH_CONF")) is { } c ? System.IO.Path.GetFullPath(c) : null),
+            new("connect-timeout", parse.GetValue(ConnectTimeout).ToString(CultureInfo.InvariantCulture)),
+            new("interval", parse.GetValue(Interval).ToString(CultureInfo.InvariantCulture)),
+            new("device-link", parse.GetValue(DeviceLink)),
+        ]);
+        string socket = Holding.SharedConnection.SharedProtocol.SocketPath(Lease.StateDirectory);
+        TimeSpan interval = TimeSpan.FromSeconds(parse.GetValue(Interval));
+        return Task.FromResult<int?>(Holding.SharedConnection.SharedHoldClient.Run(socket, spec, request, DataPathFor, parse.GetValue(DeviceLink), interval, cancel));
+    }
+
     private static async Task<int> Map(ParseResult parse, Invocation it, CancellationToken cancel)
     {
         MappedDataPath dataPath = MappedDataPath.For(parse.GetValue(Backend)!, it.Volume, parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), parse.GetValue(ReadOnly), it.Output.MapLog);
@@ -320,7 +374,7 @@ internal static class Commands
     /// however the unit ended, the cluster perhaps unreachable): a device still serving the
     /// volume keeps the lock (74); no lease means this host holds nothing to let go. Null: connect.
     /// </summary>
-    private static async Task<int?> ReleaseWithoutCluster(VolumeSpec spec, Output output, CancellationToken cancel)
+    private static async Task<int?> ReleaseWithoutCluster(ParseResult parse, VolumeSpec spec, Output output, CancellationToken cancel)
     {
         if (await MappedDataPath.FindAnyAsync(spec, cancel).ConfigureAwait(false) is { } still)
         {

@@ -19,7 +19,11 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
     // found through it are this identity's own.
     private static string FuseRoot => Path.Combine(Lease.StateDirectory, "fuse");
 
-    public static MappedDataPath For(string backendName, FencedVolume volume, string clientId, string? keyring, string? conf, bool readOnly, MapLog log)
+    public static MappedDataPath For(string backendName, FencedVolume volume, string clientId, string? keyring, string? conf, bool readOnly, MapLog log) =>
+        For(backendName, volume.Spec, volume.Mode, clientId, keyring, conf, readOnly, log);
+
+    /// <param name="mode">The mode in force (auto resolved): managed maps exclusively.</param>
+    public static MappedDataPath For(string backendName, VolumeSpec spec, LockMode mode, string clientId, string? keyring, string? conf, bool readOnly, MapLog log)
     {
         if (!OptionNames.TryParse(backendName, out MapBackend kind))
         {
@@ -32,10 +36,10 @@ internal sealed class MappedDataPath(IMapBackend backend, MapRequest request) : 
             MapBackend.Nbd => new NbdBackend(log: log),
             _ => new FuseLoopBackend(FuseRoot, log: log),
         };
-        var request = new MapRequest(volume.Spec with { Snapshot = null })
+        var request = new MapRequest(spec with { Snapshot = null })
         {
             ReadOnly = readOnly,
-            Exclusive = volume.Mode == LockMode.Managed,
+            Exclusive = mode == LockMode.Managed,
             ClientId = clientId,
             KeyringPath = keyring,
             ConfPath = conf ?? Environment.GetEnvironmentVariable("CEPH_CONF"),

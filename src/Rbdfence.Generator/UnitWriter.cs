@@ -137,6 +137,13 @@ public sealed class UnitWriter
             text.Append("RequiresMountsFor=").Append(Quoted(path)).Append('\n');
         }
 
+        if (volume.SharedConnection)
+        {
+            // Held by the host's daemon: when it stops or dies, this volume stops with it (its
+            // own process also stops the data path the moment the daemon is gone).
+            text.Append("BindsTo=rbdfenced.service\n").Append("After=rbdfenced.service\n");
+        }
+
         var ceph = new List<string>(3);
         if (volume.Id is not null)
         {
@@ -171,6 +178,11 @@ public sealed class UnitWriter
 
         Environment(text, "RBDFENCE_BACKEND", OptionNames.Of(volume.Backend));
         Environment(text, "RBDFENCE_READ_ONLY", volume.ReadOnly ? "yes" : "no");
+        if (volume.SharedConnection)
+        {
+            Environment(text, "RBDFENCE_CONNECTION", "shared");
+        }
+
         Environment(text, "RBDFENCE_CEPH_OPTIONS", string.Join(' ', ceph));
         if (volume.KubeletCookie)
         {

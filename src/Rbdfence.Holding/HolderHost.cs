@@ -39,7 +39,7 @@ public static class HolderHost
         builder.Services.AddSingleton(dataPath);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(timings);
-        builder.Services.AddSingleton(_ => new SdNotify());
+        builder.Services.AddSingleton<IHolderNotify>(_ => new SdNotify());
         builder.Services.AddSingleton<VolumeHolder>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<VolumeHolder>());
 

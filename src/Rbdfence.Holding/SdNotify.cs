@@ -10,7 +10,7 @@ namespace Rbdfence.Holding;
 /// every check interval over one socket kept open from a preencoded buffer, allocating
 /// nothing, and STATUS= lines. Does nothing when <c>NOTIFY_SOCKET</c> is unset.
 /// </summary>
-public sealed class SdNotify : IDisposable
+public sealed class SdNotify : IHolderNotify, IDisposable
 {
     private static readonly byte[] Watchdog = "WATCHDOG=1"u8.ToArray();
 

@@ -24,7 +24,7 @@ public sealed partial class VolumeHolder(
     IDataPath dataPath,
     HoldOptions options,
     StartupTimings timings,
-    SdNotify notify,
+    IHolderNotify notify,
     IHostApplicationLifetime lifetime,
     ILogger<VolumeHolder> log) : IHostedService, IDisposable
 {
@@ -120,6 +120,20 @@ public sealed partial class VolumeHolder(
         _image?.Dispose();
         _image = null;
         LogReleased(volume.Spec.ToString(), released);
+    }
+
+    /// <summary>
+    /// The volume's unit process is gone (killed) while this holder ran in the host's shared
+    /// connection: stop guarding and close the image, but neither unmap nor release. Whatever
+    /// that process left mapped is its unit's to clean up, and `rbdfence release` keeps the
+    /// lock while anything of the volume still serves on this host.
+    /// </summary>
+    public async Task AbandonAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _guardLoop.ConfigureAwait(false);
+        _image?.Dispose();
+        _image = null;
     }
 
     public void Dispose()

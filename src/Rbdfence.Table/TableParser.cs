@@ -475,8 +475,19 @@ public static class TableParser
                     }
 
                     break;
+                case "connection":
+                    switch (value)
+                    {
+                        case "own": to = to with { SharedConnection = false }; break;
+                        case "shared": to = to with { SharedConnection = true }; break;
+                        default:
+                            error = $"connection '{value}' is not own or shared";
+                            return false;
+                    }
+
+                    break;
                 default:
-                    error = $"unknown rbdfence option '{key}' (known: id, keyring, conf, mode, wait, backend, grace, blocklist-expiry, cookie)";
+                    error = $"unknown rbdfence option '{key}' (known: id, keyring, conf, mode, wait, backend, grace, blocklist-expiry, cookie, connection)";
                     return false;
             }
         }

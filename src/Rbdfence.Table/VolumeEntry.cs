@@ -70,4 +70,10 @@ public sealed record VolumeEntry
 
     /// <summary>Lock under the Kubernetes in-tree plugin's cookie (<c>cookie=kubelet</c>, <c>--kubelet-cookie</c>).</summary>
     public bool KubeletCookie { get; init; }
+
+    /// <summary>
+    /// Held through the host's shared cluster connection (<c>connection=shared</c>: the
+    /// rbdfence daemon, <c>rbdfenced.service</c>) instead of a connection of its own.
+    /// </summary>
+    public bool SharedConnection { get; init; }
 }

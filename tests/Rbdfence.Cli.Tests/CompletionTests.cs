@@ -26,7 +26,7 @@ public sealed partial class CompletionTests : IDisposable
     [Fact]
     public async Task Completes_the_verbs()
     {
-        Assert.Equal(["acquire", "break", "hold", "list", "map", "release", "status", "unmap"], await CompleteAsync("rbdfence "));
+        Assert.Equal(["acquire", "break", "daemon", "hold", "list", "map", "release", "status", "unmap"], await CompleteAsync("rbdfence "));
         Assert.Equal(["status"], await CompleteAsync("rbdfence st"));
         Assert.Equal(["map"], await CompleteAsync("rbdfence --json m"));
     }
@@ -78,11 +78,17 @@ public sealed partial class CompletionTests : IDisposable
         foreach (string verb in verbs)
         {
             List<string> options = LongOptions(await HelpAsync([verb, "--help"]));
-            Assert.Contains(verb == "list" ? "--table" : "--conf", options); // list reads the table, the others one volume
+            // list reads the table, daemon serves every volume, the others one volume
+            Assert.Contains(verb switch { "list" => "--table", "daemon" => "--help", _ => "--conf" }, options);
             IReadOnlyList<string> completed = await CompleteAsync($"rbdfence {verb} --");
             Assert.True(options.All(completed.Contains),
                 $"rbdfence {verb}: --help lists {string.Join(' ', options.Except(completed))}, the completion does not");
-            IReadOnlyList<string> afterSpec = await CompleteAsync(verb == "list" ? "rbdfence list --json --" : $"rbdfence {verb} rbd/v --id fence --");
+            IReadOnlyList<string> afterSpec = await CompleteAsync(verb switch
+            {
+                "list" => "rbdfence list --json --",
+                "daemon" => "rbdfence daemon --",
+                _ => $"rbdfence {verb} rbd/v --id fence --",
+            });
             Assert.True(options.All(afterSpec.Contains), $"rbdfence {verb}: options after the spec are not completed");
 
             // An option whose help lists its values (--mode <Advisory|Auto|Managed>): those, as typed.

@@ -44,6 +44,7 @@ public sealed class HostileCommandLineTests : IDisposable
     [InlineData("Unrecognized command or argument '@\\x01'", "status", "rbd/v", "@\u0001")]
     [InlineData("Unrecognized command or argument '@/etc/passwd'", "status", "rbd/v", "@/etc/passwd")]
     [InlineData("Required command was not provided", "\n")]
+    [InlineData("Argument 'host' not recognized", "hold", "rbd/v", "--connection", "host")]
     public async Task Is_refused_in_one_line_with_64(string expected, params string[] args)
     {
         (int code, string stdout, string stderr) = await RunAsync(args);

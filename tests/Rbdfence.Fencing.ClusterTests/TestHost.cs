@@ -41,6 +41,10 @@ public sealed class TestHost(MultiHostCluster cluster, string name, string netns
     public BackgroundProcess StartRbdfenceWith(string[] environment, params string[] arguments) =>
         Start("env", [.. Identity(), .. environment, "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath, .. LeastPrivilege]);
 
+    /// <summary>Starts this host's shared connection, <c>rbdfence daemon</c> (rbdfenced.service), with its identity.</summary>
+    public BackgroundProcess StartRbdfenceDaemon(params string[] environment) =>
+        Start("env", [.. Identity(), .. environment, "dotnet", BuiltTools.Rbdfence, "daemon"]);
+
     /// <summary>Starts any command on this host without waiting for it.</summary>
     public BackgroundProcess Start(string tool, params string[] arguments)
     {

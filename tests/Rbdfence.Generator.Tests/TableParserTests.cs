@@ -12,7 +12,7 @@ public class TableParserTests
     {
         Assert.True(TableParser.TryParseLine(
             7,
-            @"rbd/ns1/vol1  /mnt//data/  xfs  noatime,ro,nofail,x-systemd.requires=a.service,x-systemd.requires=/srv,x-systemd.after=/var/lib,x-systemd.before=b.service,x-systemd.wanted-by=c.target,x-systemd.required-by=d.target  id=web,keyring=/k,conf=/c,mode=managed,wait=2.5,backend=nbd,grace=60,blocklist-expiry=600,cookie=kubelet",
+            @"rbd/ns1/vol1  /mnt//data/  xfs  noatime,ro,nofail,x-systemd.requires=a.service,x-systemd.requires=/srv,x-systemd.after=/var/lib,x-systemd.before=b.service,x-systemd.wanted-by=c.target,x-systemd.required-by=d.target  id=web,keyring=/k,conf=/c,mode=managed,wait=2.5,backend=nbd,grace=60,blocklist-expiry=600,cookie=kubelet,connection=shared",
             out VolumeEntry? entry,
             out string? error),
             error);
@@ -40,6 +40,7 @@ public class TableParserTests
         Assert.Equal("60", entry.GraceSeconds);
         Assert.Equal("600", entry.BlocklistExpirySeconds);
         Assert.True(entry.KubeletCookie);
+        Assert.True(entry.SharedConnection);
     }
 
     [Theory]
@@ -97,6 +98,7 @@ public class TableParserTests
     [InlineData("rbd/vol /mnt/x ext4 defaults keyring=relative", "not an absolute path")]
     [InlineData("rbd/vol /mnt/x ext4 defaults mode=managed,backend=fuse", "not backend=fuse")]
     [InlineData("rbd/vol /mnt/x ext4 defaults cookie=x", "cookie 'x' is not rbdfence or kubelet")]
+    [InlineData("rbd/vol /mnt/x ext4 defaults connection=host", "connection 'host' is not own or shared")]
     [InlineData("rbd/vol /mnt/x ext4 defaults colour=x", "unknown rbdfence option 'colour'")]
     [InlineData(@"rbd/vol /mnt/x ext4 defaults id=\777", "not a byte")]
     public void Bad_lines_say_why(string line, string reason)

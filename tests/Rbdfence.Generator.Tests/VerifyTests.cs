@@ -58,6 +58,7 @@ public class VerifyTests
         Assert.Equal(6, units.Count(u => u.EndsWith(".mount", StringComparison.Ordinal)));
         Assert.Equal(6, units.Count(u => u.StartsWith("rbdfence@", StringComparison.Ordinal)));
         units.Add("rbdfence.target");
+        units.Add("rbdfenced.service");
         // The golden table has bad lines, so it gets the unit that reports them.
         units.Add(UnitWriter.ErrorsUnit);
         // The targets the generator hooks mounts into, loaded with our .wants/.requires links.

@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+namespace Rbdfence.Holding.SharedConnection;
+
+/// <summary>
+/// The messages between a volume's unit process and the host's shared connection: one line
+/// each, a verb and its fields separated by NUL. The unit process asks once (<see cref="Hold"/>);
+/// then the daemon drives it: attach the data path, pass on systemd notifications, detach
+/// or kill, exit with a code. See docs/DESIGN.md, "One cluster connection per host".
+/// </summary>
+public static class SharedProtocol
+{
+    /// <summary>The socket's file name in the state directory.</summary>
+    public const string SocketName = "rbdfenced.sock";
+
+    // Unit process → daemon.
+    public const string Hold = "hold";
+    public const string Attached = "attached";
+    public const string Failed = "failed";
+    public const string LetGo = "let-go";
+    public const string Detached = "detached";
+    public const string Killed = "killed";
+    public const string Stop = "stop";
+
+    // Daemon → unit process.
+    public const string Attach = "attach";
+    public const string Detach = "detach";
+    public const string Kill = "kill";
+    public const string Status = "status";
+    public const string Ready = "ready";
+    public const string Watchdog = "watchdog";
+    public const string Alive = "alive";
+    public const string Exit = "exit";
+
+    /// <summary>The socket of the state directory <paramref name="stateDirectory"/>.</summary>
+    public static string SocketPath(string stateDirectory) => Path.Combine(stateDirectory, SocketName);
+
+    /// <summary>One message as bytes; a field's newline or NUL becomes a space (they are status text).</summary>
+    public static byte[] Encode(string verb, params ReadOnlySpan<string> fields)
+    {
+        var line = new StringBuilder(verb);
+        foreach (string field in fields)
+        {
+            line.Append('\0').Append(field.Replace('\n', ' ').Replace('\0', ' '));
+        }
+
+        return Encoding.UTF8.GetBytes(line.Append('\n').ToString());
+    }
+
+    /// <summary>A line as its verb and fields (the verb first).</summary>
+    public static string[] Decode(string line) => line.Split('\0');
+
+    /// <summary>The request's options as <c>key=value</c> fields.</summary>
+    public static string[] Options(IEnumerable<KeyValuePair<string, string?>> options)
+    {
+        var fields = new List<string>();
+        foreach ((string key, string? value) in options)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            if (value.Contains('\n', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"{key}: a newline or NUL cannot be passed to the shared connection");
+            }
+
+            fields.Add(key + "=" + value);
+        }
+
+        return [.. fields];
+    }
+
+    /// <summary>The <c>key=value</c> fields of a request from index 2 on (after the verb and the spec).</summary>
+    public static Dictionary<string, string> ParseOptions(string[] message)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 2; i < message.Length; i++)
+        {
+            int eq = message[i].IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                options[message[i][..eq]] = message[i][(eq + 1)..];
+            }
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,305 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rbdfence.Fencing;
+using Rbdfence.Fencing.Ceph;
+using Rbdfence.Interop;
+using Rbdfence.Volumes;
+
+namespace Rbdfence.Holding.SharedConnection;
+
+/// <summary>
+/// One volume held through the host's shared connection: a <see cref="VolumeHolder"/> run in
+/// the daemon, whose data path and systemd notifications are the volume's unit process's,
+/// reached over its socket. The holder's logic (lock, watch, proof, guard, ordered release,
+/// loss) is the very one a holder of its own connection runs; only its ends are remote.
+/// </summary>
+internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApplicationLifetime, IDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly StreamReader _reader;
+    private readonly SharedConnections _connections;
+    private readonly ILoggerFactory _logs;
+    private readonly ILogger _log;
+    private readonly Lock _writing = new();
+    private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _peerGone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _ended = new();
+    private TaskCompletionSource<string[]>? _reply;
+    private Action? _released;
+    private LockMode _mode;
+    private string _spec = "?";
+
+    public SharedSession(Socket socket, SharedConnections connections, ILoggerFactory logs)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _reader = new StreamReader(_stream, Encoding.UTF8);
+        _connections = connections;
+        _logs = logs;
+        _log = logs.CreateLogger("Rbdfence.SharedSession");
+    }
+
+    public CancellationToken ApplicationStarted => CancellationToken.None;
+
+    public CancellationToken ApplicationStopping => _ended.Token;
+
+    public CancellationToken ApplicationStopped => _ended.Token;
+
+    /// <summary>Serves the one request of this connection, to its end.</summary>
+    public async Task RunAsync(CancellationToken shutdown)
+    {
+        string? first = await _reader.ReadLineAsync(shutdown).ConfigureAwait(false);
+        if (first is null || SharedProtocol.Decode(first) is not [SharedProtocol.Hold, string specText, ..] request)
+        {
+            Send(SharedProtocol.Exit, ExitCodes.Usage.ToString(CultureInfo.InvariantCulture), "expected a hold request");
+            return;
+        }
+
+        if (!VolumeSpec.TryParse(specText, out VolumeSpec? spec, out string? error))
+        {
+            Send(SharedProtocol.Exit, ExitCodes.Usage.ToString(CultureInfo.InvariantCulture), error);
+            return;
+        }
+
+        _spec = spec.ToString();
+        Task reading = ReadLoopAsync();
+        (int code, string? message) = await HoldAsync(spec, SharedProtocol.ParseOptions(request), shutdown).ConfigureAwait(false);
+        Send(SharedProtocol.Exit, code.ToString(CultureInfo.InvariantCulture), message ?? string.Empty);
+        _socket.Shutdown(SocketShutdown.Send);
+        await reading.ConfigureAwait(false);
+    }
+
+    private async Task<(int Code, string? Message)> HoldAsync(VolumeSpec spec, Dictionary<string, string> options, CancellationToken shutdown)
+    {
+        FencedVolume? volume = null;
+        VolumeHolder? holder = null;
+        try
+        {
+            long verbStartedAt = Stopwatch.GetTimestamp();
+            var client = new CephClientOptions
+            {
+                Id = options.GetValueOrDefault("id", "admin"),
+                Keyring = options.GetValueOrDefault("keyring"),
+                Conf = options.GetValueOrDefault("conf"),
+                ConnectTimeout = TimeSpan.FromSeconds(Seconds(options, "connect-timeout", 10)),
+            };
+            var fence = new FenceOptions
+            {
+                Mode = OptionNames.TryParse(options.GetValueOrDefault("mode", "auto"), out LockMode mode) ? mode : LockMode.Auto,
+                Grace = TimeSpan.FromSeconds(Seconds(options, "grace", 45)),
+                BlocklistExpiry = TimeSpan.FromSeconds(Seconds(options, "blocklist-expiry", 3600)),
+                KubeletCookie = options.GetValueOrDefault("kubelet-cookie") == "yes",
+            };
+            var hold = new HoldOptions
+            {
+                CheckInterval = TimeSpan.FromSeconds(Seconds(options, "interval", 5)),
+                DeviceLink = options.GetValueOrDefault("device-link"),
+            };
+
+            long connecting = Stopwatch.GetTimestamp();
+            RadosCluster cluster = await Task.Run(() => _connections.Get(client), shutdown).ConfigureAwait(false);
+            long connected = Stopwatch.GetTimestamp();
+            volume = await Task.Run(() => FencedVolume.Open(cluster, spec, HostIdentity.FromSystem(), fence), shutdown).ConfigureAwait(false);
+            _mode = volume.Mode;
+            long opened = Stopwatch.GetTimestamp();
+            var timings = new StartupTimings(TimeSpan.Zero, verbStartedAt, Stopwatch.GetElapsedTime(connecting, connected), Stopwatch.GetElapsedTime(connected, opened), opened);
+            holder = new VolumeHolder(volume, this, hold, timings, this, this, _logs.CreateLogger<VolumeHolder>());
+            VolumeHolder starting = holder;
+            await Task.Run(() => starting.StartAsync(_ended.Token), shutdown).ConfigureAwait(false);
+            Send(SharedProtocol.Ready);
+            using var heartbeat = new CancellationTokenSource();
+            Task beating = HeartbeatAsync(hold.CheckInterval, heartbeat.Token);
+            Task ended = await Task.WhenAny(_stopRequested.Task, _lost.Task, _peerGone.Task).ConfigureAwait(false);
+            await heartbeat.CancelAsync().ConfigureAwait(false);
+            await beating.ConfigureAwait(false);
+            if (ended == _peerGone.Task)
+            {
+                await holder.AbandonAsync().ConfigureAwait(false);
+                LogAbandoned(_spec);
+                return (ExitCodes.Failure, null);
+            }
+
+            if (ended == _stopRequested.Task)
+            {
+                await Task.Run(() => starting.StopAsync(CancellationToken.None), CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (holder.ExitCode == ExitCodes.Fenced)
+            {
+                // This connection is blocklisted: every volume on it is fenced, and a new
+                // request must not be served from it.
+                _connections.Forget(client, cluster);
+            }
+
+            return (holder.ExitCode, null);
+        }
+        catch (HoldException e)
+        {
+            return (e.ExitCode, e.Message);
+        }
+        catch (CephException e)
+        {
+            return (ExitCodes.ForErrno(e.Errno), $"{e.Operation}: {CephErrorText.Describe(e.Errno)}");
+        }
+        catch (UnsafeCombinationException e)
+        {
+            return (ExitCodes.Unsafe, e.Message);
+        }
+        catch (FileNotFoundException e)
+        {
+            return (ExitCodes.Usage, e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return (ExitCodes.PermissionDenied, e.Message);
+        }
+        catch (SharedPeerFailedException e)
+        {
+            return (e.ExitCode, e.Message);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+        {
+            return (ExitCodes.Failure, $"{_spec}: {e.Message}");
+        }
+        finally
+        {
+            holder?.Dispose();
+            volume?.Dispose();
+        }
+    }
+
+    private static double Seconds(Dictionary<string, string> options, string key, double fallback) =>
+        options.TryGetValue(key, out string? text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value > 0 ? value : fallback;
+
+    /// <summary>A sign of life every check interval: the unit process stops the volume when they cease.</summary>
+    private async Task HeartbeatAsync(TimeSpan interval, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                Send(SharedProtocol.Alive);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        try
+        {
+            while (await _reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                string[] message = SharedProtocol.Decode(line);
+                switch (message[0])
+                {
+                    case SharedProtocol.Stop:
+                        _stopRequested.TrySetResult();
+                        break;
+                    case SharedProtocol.LetGo:
+                        Interlocked.Exchange(ref _released, null)?.Invoke();
+                        break;
+                    default:
+                        _reply?.TrySetResult(message);
+                        break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+        {
+            // gone: as at end of stream
+        }
+
+        _peerGone.TrySetResult();
+        _reply?.TrySetException(new IOException($"{_spec}: the volume's unit process is gone"));
+        await _ended.CancelAsync().ConfigureAwait(false);
+    }
+
+    private async Task<string[]> AskAsync(string verb, params string[] fields)
+    {
+        var reply = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _reply = reply;
+        if (_peerGone.Task.IsCompleted)
+        {
+            throw new IOException($"{_spec}: the volume's unit process is gone");
+        }
+
+        Send(verb, fields);
+        string[] answer = await reply.Task.ConfigureAwait(false);
+        if (answer is [SharedProtocol.Failed, string code, string message, ..])
+        {
+            throw new SharedPeerFailedException(int.TryParse(code, CultureInfo.InvariantCulture, out int exit) ? exit : ExitCodes.Failure, message);
+        }
+
+        return answer;
+    }
+
+    async Task<string> IDataPath.AttachAsync(CancellationToken cancel)
+    {
+        string[] answer = await AskAsync(SharedProtocol.Attach, OptionNames.Of(_mode)).ConfigureAwait(false);
+        return answer is [SharedProtocol.Attached, string device, ..] ? device : throw new IOException($"{_spec}: unexpected answer '{answer[0]}' to attach");
+    }
+
+    async Task IDataPath.DetachAsync(Action? released, CancellationToken cancel)
+    {
+        _released = released;
+        await AskAsync(SharedProtocol.Detach).ConfigureAwait(false);
+        // A data path that had nothing to let go says so only by finishing.
+        Interlocked.Exchange(ref _released, null)?.Invoke();
+    }
+
+    async Task IDataPath.KillAsync(CancellationToken cancel) =>
+        await AskAsync(SharedProtocol.Kill).ConfigureAwait(false);
+
+    void IHolderNotify.NotifyWatchdog() => Send(SharedProtocol.Watchdog);
+
+    void IHolderNotify.NotifyStatus(string status) => Send(SharedProtocol.Status, status);
+
+    /// <summary>The holder stops itself (the lock is lost): the session ends with its exit code.</summary>
+    public void StopApplication() => _lost.TrySetResult();
+
+    private void Send(string verb, params string[] fields)
+    {
+        byte[] message = SharedProtocol.Encode(verb, fields);
+        lock (_writing)
+        {
+            try
+            {
+                _stream.Write(message);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+            {
+                // The unit process is gone; the read loop notices and ends the session.
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _stream.Dispose();
+        _ended.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Volume}: its unit process went away without a stop; no longer guarded here, the lock kept for its release")]
+    private partial void LogAbandoned(string volume);
+}
+
+/// <summary>The unit process could not do what the holder asked (attach, detach, kill).</summary>
+internal sealed class SharedPeerFailedException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

@@ -1,0 +1,263 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Rbdfence.TestCluster;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Rbdfence.Fencing.ClusterTests;
+
+/// <summary>
+/// Volumes held through the host's shared connection (<c>rbdfence daemon</c>, <c>hold
+/// --connection shared</c>), fuse backend, each host its own network namespace: the ordered
+/// stop, and that the failure of the shared part fails safe: when the daemon is killed,
+/// frozen or fenced, every volume it served stops its data path, and none stays mapped.
+/// </summary>
+[Collection(MultiHostCluster.Collection)]
+public sealed class SharedConnectionTests(MultiHostCluster cluster, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Start = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Shared_volumes_are_held_by_the_daemon_and_on_sigterm_unmapped_and_released()
+    {
+        TestHost host = cluster.Host(5);
+        await using BackgroundProcess daemon = host.StartRbdfenceDaemon();
+        await using SharedVolumes volumes = await SharedVolumes.HoldAsync(cluster, host, "shared", 3, interval: 1);
+
+        // The locks are this host's, and the holder record names the daemon's client: one
+        // client of this host's address watches every header, besides each rbd-fuse.
+        var daemonClients = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string volume in volumes.Names)
+        {
+            Assert.Contains("host-5", (await cluster.Cluster.RbdAsync("lock", "ls", volume)).EnsureSuccess().StdOut, StringComparison.Ordinal);
+            string status = (await cluster.Cluster.RbdAsync("status", volume)).EnsureSuccess().StdOut;
+            daemonClients.UnionWith(status.Split('\n').Where(l => l.Contains("watcher=" + host.Address, StringComparison.Ordinal))
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
+        }
+
+        // Each volume: the daemon's client and its own rbd-fuse's; the daemon's is the same for all three.
+        Assert.Equal(1 + volumes.Names.Count, daemonClients.Count);
+        foreach (NotifyListener notify in volumes.Notifies)
+        {
+            await notify.WaitForAsync("WATCHDOG=1", TimeSpan.FromSeconds(10), occurrence: 2);
+        }
+
+        int[] codes = await volumes.StopAllAsync();
+        Assert.All(codes, c => Assert.Equal(0, c));
+        await volumes.AssertNothingMappedAsync();
+        foreach (string volume in volumes.Names)
+        {
+            Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
+        }
+    }
+
+    [Fact]
+    public async Task Killing_the_daemon_stops_every_volume_it_served_and_keeps_their_locks()
+    {
+        TestHost host = cluster.Host(5);
+        BackgroundProcess daemon = host.StartRbdfenceDaemon();
+        await using SharedVolumes volumes = await SharedVolumes.HoldAsync(cluster, host, "sharedkill", 3, interval: 1);
+        await using (daemon)
+        {
+            var clock = Stopwatch.StartNew();
+            Signal("KILL", daemon.Pid);
+            int[] codes = await volumes.WaitAllAsync(TimeSpan.FromSeconds(30));
+            output.WriteLine($"every volume stopped {clock.ElapsedMilliseconds} ms after the daemon was killed: exit codes {string.Join(' ', codes)}");
+            Assert.All(codes, c => Assert.Equal(1, c));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"volumes ran on {clock.Elapsed} without their guard");
+        }
+
+        await volumes.AssertNothingMappedAsync();
+        Assert.All(volumes.StdErrs, e => Assert.Contains("shared connection (rbdfence daemon) is gone", e, StringComparison.Ordinal));
+        // The locks were not let go by the failure (nothing proved the volume unserved then):
+        // the unit's ExecStopPost release does it, now that nothing of the volume is mapped.
+        foreach (string volume in volumes.Names)
+        {
+            Assert.Contains("host-5", (await cluster.Cluster.RbdAsync("lock", "ls", volume)).EnsureSuccess().StdOut, StringComparison.Ordinal);
+            (await host.RbdfenceAsync("release", volume)).EnsureSuccess();
+        }
+    }
+
+    [Fact]
+    public async Task A_frozen_daemon_stops_its_volumes_within_two_check_intervals()
+    {
+        TestHost host = cluster.Host(5);
+        await using BackgroundProcess daemon = host.StartRbdfenceDaemon();
+        await using SharedVolumes volumes = await SharedVolumes.HoldAsync(cluster, host, "sharedfrozen", 2, interval: 1);
+        var clock = Stopwatch.StartNew();
+        Signal("STOP", daemon.Pid);
+        try
+        {
+            int[] codes = await volumes.WaitAllAsync(TimeSpan.FromSeconds(30));
+            output.WriteLine($"every volume stopped {clock.ElapsedMilliseconds} ms after the daemon froze (interval 1 s): exit codes {string.Join(' ', codes)}");
+            Assert.All(codes, c => Assert.Equal(1, c));
+            // Two intervals and 2 s of slack, well inside the watch timeout plus the grace a peer waits.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"volumes ran on {clock.Elapsed} with a frozen guard");
+            await volumes.AssertNothingMappedAsync();
+        }
+        finally
+        {
+            Signal("CONT", daemon.Pid);
+        }
+
+        foreach (string volume in volumes.Names)
+        {
+            (await host.RbdfenceAsync("release", volume)).EnsureSuccess();
+        }
+    }
+
+    [Fact]
+    public async Task A_fenced_daemon_stops_every_volume_with_78_and_serves_again_on_a_new_connection()
+    {
+        TestHost victim = cluster.Host(4);
+        await using BackgroundProcess daemon = victim.StartRbdfenceDaemon();
+        await using SharedVolumes volumes = await SharedVolumes.HoldAsync(cluster, victim, "sharedfenced", 2, interval: 1);
+        (await cluster.Cluster.CephAsync("osd", "blocklist", "add", victim.WholeHostEntry, "600")).EnsureSuccess();
+        try
+        {
+            int[] codes = await volumes.WaitAllAsync(TimeSpan.FromSeconds(30));
+            Assert.All(codes, c => Assert.Equal(78, c));
+            await volumes.AssertNothingMappedAsync();
+        }
+        finally
+        {
+            await cluster.Cluster.CephAsync("osd", "blocklist", "rm", victim.WholeHostEntry);
+        }
+
+        // The fenced connection is dropped: the same daemon holds a new volume on a new one.
+        string fresh = await cluster.CreateImageAsync("sharedafter");
+        (await victim.RbdfenceAsync("acquire", fresh)).EnsureSuccess();
+        using var notify = new NotifyListener();
+        await using BackgroundProcess holder = victim.StartRbdfenceWith(["NOTIFY_SOCKET=" + notify.Path],
+            "hold", fresh, "--backend", "fuse", "--interval", "1", "--connection", "shared");
+        await notify.WaitForAsync("READY=1", Start);
+        holder.Terminate();
+        (int code, _, string stderr) = await holder.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, $"holder exited {code}: {stderr}");
+
+        // The old volumes' locks were broken by nobody: this host releases them now.
+        foreach (string volume in volumes.Names)
+        {
+            await victim.RbdfenceAsync("release", volume);
+        }
+    }
+
+    [Fact]
+    public async Task Without_the_daemon_a_shared_hold_fails_69_and_takes_nothing()
+    {
+        TestHost host = cluster.Host(5);
+        string volume = await cluster.CreateImageAsync("sharednodaemon");
+        (await host.RbdfenceAsync("acquire", volume)).EnsureSuccess();
+        CommandResult held = await host.RbdfenceAsync("hold", volume, "--backend", "fuse", "--connection", "shared");
+        Assert.Equal(69, held.ExitCode);
+        Assert.Contains("rbdfenced.service", held.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain(volume["rbd/".Length..], (await LocalRun("losetup", "-a")).StdOut, StringComparison.Ordinal);
+        (await host.RbdfenceAsync("release", volume)).EnsureSuccess();
+    }
+
+    private static void Signal(string signal, int pid) =>
+        Process.Start("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
+
+    private static async Task<(int ExitCode, string StdOut)> LocalRun(string tool, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, stdout);
+    }
+
+    /// <summary>N volumes acquired and held through the daemon of one host, each with its own notify socket.</summary>
+    private sealed class SharedVolumes : IAsyncDisposable
+    {
+        private readonly List<BackgroundProcess> _holders = [];
+        private readonly List<(int Code, string StdErr)> _ended = [];
+
+        public List<string> Names { get; } = [];
+
+        public List<NotifyListener> Notifies { get; } = [];
+
+        public IEnumerable<string> StdErrs => _ended.Select(e => e.StdErr);
+
+        public static async Task<SharedVolumes> HoldAsync(MultiHostCluster cluster, TestHost host, string prefix, int count, int interval)
+        {
+            var volumes = new SharedVolumes();
+            for (int i = 0; i < count; i++)
+            {
+                string volume = await cluster.CreateImageAsync(prefix);
+                (await host.RbdfenceAsync("acquire", volume)).EnsureSuccess();
+                var notify = new NotifyListener();
+                volumes.Names.Add(volume);
+                volumes.Notifies.Add(notify);
+                volumes._holders.Add(host.StartRbdfenceWith(["NOTIFY_SOCKET=" + notify.Path],
+                    "hold", volume, "--backend", "fuse", "--interval", interval.ToString(CultureInfo.InvariantCulture), "--connection", "shared"));
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                try
+                {
+                    await volumes.Notifies[i].WaitForAsync("READY=1", Start);
+                }
+                catch (TimeoutException)
+                {
+                    (string _, string stderr) = volumes._holders[i].OutputSoFar;
+                    throw new TimeoutException($"{volumes.Names[i]} never became ready: {stderr}");
+                }
+            }
+
+            return volumes;
+        }
+
+        public async Task<int[]> StopAllAsync()
+        {
+            foreach (BackgroundProcess holder in _holders)
+            {
+                holder.Terminate();
+            }
+
+            return await WaitAllAsync(TimeSpan.FromSeconds(60));
+        }
+
+        public async Task<int[]> WaitAllAsync(TimeSpan timeout)
+        {
+            _ended.Clear();
+            foreach (BackgroundProcess holder in _holders)
+            {
+                (int code, _, string stderr) = await holder.WaitAsync(timeout);
+                _ended.Add((code, stderr));
+            }
+
+            return [.. _ended.Select(e => e.Code)];
+        }
+
+        public async Task AssertNothingMappedAsync()
+        {
+            string loops = (await LocalRun("losetup", "-a")).StdOut, processes = (await LocalRun("ps", "-eo", "args")).StdOut;
+            foreach (string volume in Names)
+            {
+                string image = volume["rbd/".Length..];
+                Assert.DoesNotContain(image, loops, StringComparison.Ordinal);
+                Assert.DoesNotContain("rbd-fuse", processes.Split('\n').Where(p => p.Contains(image, StringComparison.Ordinal)).FirstOrDefault() ?? string.Empty, StringComparison.Ordinal);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (BackgroundProcess holder in _holders)
+            {
+                await holder.DisposeAsync();
+            }
+
+            foreach (NotifyListener notify in Notifies)
+            {
+                notify.Dispose();
+            }
+        }
+    }
+}

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Many volumes on one booted host (issue 11): for each N (default 1 10 50 100), a container
-# (scripts/nspawn-host) boots with N advisory-mode fuse volumes in its rbdfencetab and the
-# script prints
+# Many volumes on one booted host (issue 11): for each N (default 1 10 50 100) and each
+# connection mode (own: a holder process with its own cluster connection per volume;
+# shared: connection=shared, every volume held through the host's rbdfence daemon), a
+# container (scripts/nspawn-host) boots with N advisory-mode fuse volumes in its
+# rbdfencetab and the script prints
 #   - all mounted: seconds from the container's systemd being up to every mount active;
 #   - the same N volumes mapped and mounted the rbdmap way, in the same run: serially, one
 #     process a line (rbd-fuse + losetup + mount; rbdmap runs `rbd map` a line, and krbd
 #     is not in this kernel), from the same network namespace, no lock taken;
-#   - per held volume, with all N held and settled: the holders' Pss (MiB, the sum over
-#     holders / N) and threads, and rbd-fuse's the same, counted apart (the map backend's);
+#   - per held volume, with all N held and settled (25 s: the runtime retires idle pool
+#     threads after 20 s): what rbdfence adds, Pss (MiB) and threads summed over the
+#     volumes' unit processes and, shared, the daemon, divided by N; rbd-fuse's the same,
+#     counted apart (the map backend's);
 #   - power-off: seconds for the container to stop with all N held (unmount, unmap, release).
 # Then checks that nothing is left (no lock on any image). Everything runs in the project's
 # own network namespaces (cluster, one host); nothing touches the root namespace's network.
 #
-#   benchmarks/many-volumes.sh [--install DIR] [N ...]
+#   benchmarks/many-volumes.sh [--install DIR] [--connection own|shared] [N ...]
 #
-#   --install DIR  an install tree (scripts/install --destdir DIR) instead of building one
+#   --install DIR     an install tree (scripts/install --destdir DIR) instead of building one
+#   --connection C    only that mode (default: both, own first)
 # Needs root, systemd-nspawn, rbd-fuse, losetup, the .NET SDK (without --install).
 set -euo pipefail
 
@@ -22,11 +27,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 install_dir=''
 counts=()
+connections=(own shared)
 while (($#)); do
   case $1 in
     -h | --help) sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     --install) [[ $# -ge 2 && -d $2 ]] || { echo "many-volumes: --install needs an install tree" >&2; exit 2; }
       install_dir=$(cd "$2" && pwd); shift 2 ;;
+    --connection) [[ $# -ge 2 && $2 =~ ^(own|shared)$ ]] || { echo "many-volumes: --connection is own or shared" >&2; exit 2; }
+      connections=("$2"); shift 2 ;;
     *) [[ $1 =~ ^[1-9][0-9]{0,2}$ ]] || { echo "many-volumes: a count is 1 to 999, got '$1'" >&2; exit 2; }
       counts+=("$1"); shift ;;
   esac
@@ -106,13 +114,13 @@ unmount_baseline() {
 }
 
 on() { "$repo/scripts/nspawn-host" run "$host" "$@"; }
-# Sum of Pss (kB) and threads of the processes named $1 in the container (seen from here:
-# the processes of its systemd's tree, found by their cgroup under the container's), and
-# their count.
+# Sum of Pss (kB) and threads of the processes named $1 in the container whose cgroup
+# matches $2 (seen from here: the processes of its systemd's tree, found by their cgroup
+# under the container's), and their count.
 usage_of() {
   local pid pss=0 threads=0 n=0 p t
   for pid in $(pgrep -x "$1"); do
-    grep -q 'rbdfence@' "/proc/$pid/cgroup" 2>/dev/null || continue
+    grep -q "$2" "/proc/$pid/cgroup" 2>/dev/null || continue
     p=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null) || continue
     t=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || continue
     pss=$((pss + p)); threads=$((threads + t)); n=$((n + 1))
@@ -120,8 +128,9 @@ usage_of() {
   echo "$pss $threads $n"
 }
 
-printf '%5s %12s %16s %7s %18s %18s %18s %10s\n' N "all mounted" "rbdmap serial" ratio "holder Pss/vol" "holder thr/vol" "rbd-fuse Pss/vol" "power-off"
+printf '%5s %10s %12s %16s %7s %18s %18s %18s %10s\n' N connection "all mounted" "rbdmap serial" ratio "holder Pss/vol" "holder thr/vol" "rbd-fuse Pss/vol" "power-off"
 for n in "${counts[@]}"; do
+for connection in "${connections[@]}"; do
   start=$(now)
   baseline "$n"
   serial=$(($(now) - start))
@@ -130,7 +139,7 @@ for n in "${counts[@]}"; do
   mkdir -p "$work/etc-ceph"
   : >"$work/etc-ceph/rbdfencetab"
   for ((i = 1; i <= n; i++)); do
-    printf '%s /srv/v%03d ext4 defaults backend=fuse,conf=%s\n' "$(volume "$i")" "$i" "$CEPH_CONF" >>"$work/etc-ceph/rbdfencetab"
+    printf '%s /srv/v%03d ext4 defaults backend=fuse,conf=%s,connection=%s\n' "$(volume "$i")" "$i" "$CEPH_CONF" "$connection" >>"$work/etc-ceph/rbdfencetab"
   done
   "$repo/scripts/nspawn-host" boot "$host" --netns "$prefix-h1" --install "$install_dir" --etc-ceph "$work/etc-ceph" \
     --bind-ro "$cluster" --watch-pid $$ --loop-devices $((n + 16)) >/dev/null
@@ -141,18 +150,22 @@ for n in "${counts[@]}"; do
     sleep 0.1
   done
   converged=$(($(now) - start))
-  sleep 10 # a few guard checks: steady state
-  read -r hpss hthreads hn < <(usage_of rbdfence)
-  read -r fpss _ fn < <(usage_of rbd-fuse)
+  sleep 25 # guard checks, and idle pool threads retired: steady state
+  read -r hpss hthreads hn < <(usage_of rbdfence 'rbdfence@')
+  read -r dpss dthreads dn < <(usage_of rbdfence 'rbdfenced')
+  read -r fpss _ fn < <(usage_of rbd-fuse 'rbdfence@')
   ((hn == n)) || echo "many-volumes: expected $n holders, found $hn" >&2
+  [[ $connection == own ]] || ((dn == 1)) || echo "many-volumes: expected one rbdfence daemon, found $dn" >&2
+  hpss=$((hpss + dpss)) hthreads=$((hthreads + dthreads))
   start=$(now)
   "$repo/scripts/nspawn-host" stop "$host" --timeout 60 >&2
   stopped=$(($(now) - start))
   for ((i = 1; i <= n; i++)); do
     [[ $(in_host_ns rbd lock ls --format json "$(volume "$i")") == "[]" ]] || { echo "many-volumes: $(volume "$i") still locked after power-off" >&2; exit 1; }
   done
-  printf '%5d %11ss %15ss %6sx %14.1f MiB %18.1f %14.1f MiB %9ss\n' "$n" "$(secs "$converged")" "$(secs "$serial")" \
+  printf '%5d %10s %11ss %15ss %6sx %14.1f MiB %18.1f %14.1f MiB %9ss\n' "$n" "$connection" "$(secs "$converged")" "$(secs "$serial")" \
     "$(awk -v a="$converged" -v b="$serial" 'BEGIN { printf "%.2f", a / b }')" \
     "$(awk -v p="$hpss" -v n="$n" 'BEGIN { print p / 1024 / n }')" "$(awk -v t="$hthreads" -v n="$n" 'BEGIN { print t / n }')" \
     "$(awk -v p="$fpss" -v n="$((fn > 0 ? fn : 1))" 'BEGIN { print p / 1024 / n }')" "$(secs "$stopped")"
+done
 done

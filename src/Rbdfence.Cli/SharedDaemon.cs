@@ -1,10 +1,16 @@
+using System;
+using System.Collections.Generic;
 using System.CommandLine;
+using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Rbdfence.Fencing;
+using Rbdfence.Fencing.Ceph;
 using Rbdfence.Holding;
 using Rbdfence.Holding.SharedConnection;
+using Rbdfence.Table;
 
 namespace Rbdfence.Cli;
 
@@ -27,7 +33,7 @@ internal static class SharedDaemon
         var daemon = new SharedConnectionDaemon(SharedProtocol.SocketPath(Lease.StateDirectory), logs);
         try
         {
-            await daemon.RunAsync(() => systemd.Send("READY=1"), cancel).ConfigureAwait(false);
+            await daemon.RunAsync(() => systemd.Send("READY=1"), SharedVolumesOfTable(), cancel).ConfigureAwait(false);
         }
         catch (System.Net.Sockets.SocketException e)
         {
@@ -37,5 +43,38 @@ internal static class SharedDaemon
 
         systemd.Send("STOPPING=1");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The cluster clients the table's connection=shared volumes will ask for, exactly as
+    /// their units' `hold --connection shared` names them (the defaults filled in the same
+    /// way), so that the daemon can connect before they ask. No table, or an unreadable one: none.
+    /// </summary>
+    private static List<CephClientOptions> SharedVolumesOfTable()
+    {
+        string path = Environment.GetEnvironmentVariable("RBDFENCE_TAB") is { Length: > 0 } given ? given : VolumeTable.DefaultPath;
+        byte[] content;
+        try
+        {
+            content = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+
+        return VolumeTable.Parse(content)
+            .Select(line => line.Volume)
+            .OfType<VolumeEntry>()
+            .Where(v => v.SharedConnection)
+            .Select(v => new CephClientOptions
+            {
+                Id = v.Id ?? "admin",
+                Keyring = v.Keyring is null ? null : Path.GetFullPath(v.Keyring),
+                Conf = (v.Conf ?? Environment.GetEnvironmentVariable("CEPH_CONF")) is { } conf ? Path.GetFullPath(conf) : null,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+            })
+            .Distinct()
+            .ToList();
     }
 }

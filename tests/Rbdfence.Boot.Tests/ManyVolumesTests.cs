@@ -17,6 +17,9 @@ namespace Rbdfence.Boot.Tests;
 /// left (no rbd-fuse, loop device, FUSE connection, lock). Before the fixes 9 of 20 and 0 of
 /// 50 mounted: every holder asked the kernel for a loop device that had no node in the
 /// container's /dev, and their failures' console lines then hung the container's systemd.
+/// Both connection modes: a holder with its own cluster connection per volume, and every
+/// volume through the host's shared one (connection=shared), whose cost per held volume,
+/// the daemon's share included, must stay within 4 MiB Pss and 8 threads.
 /// </summary>
 [Collection(BootCluster.Collection)]
 public sealed class ManyVolumesTests(BootCluster cluster, ITestOutputHelper output)
@@ -27,11 +30,13 @@ public sealed class ManyVolumesTests(BootCluster cluster, ITestOutputHelper outp
 
     private static readonly TimeSpan ConvergeLimit = TimeSpan.FromSeconds(180);
 
-    [Fact]
-    public async Task Fifty_volumes_at_boot_all_mount_without_a_restart_and_power_off_releases_them_all_leaving_nothing()
+    [Theory]
+    [InlineData("own")]
+    [InlineData("shared")]
+    public async Task Fifty_volumes_at_boot_all_mount_without_a_restart_and_power_off_releases_them_all_leaving_nothing(string connection)
     {
-        List<string> volumes = await cluster.CreateFormattedImagesAsync("many", Count);
-        string table = string.Concat(volumes.Select((v, i) => cluster.TableLine(v, $"/srv/v{i:000}")));
+        List<string> volumes = await cluster.CreateFormattedImagesAsync("many" + connection[0], Count);
+        string table = string.Concat(volumes.Select((v, i) => cluster.TableLine(v, $"/srv/v{i:000}", options: "connection=" + connection)));
         string[] services = volumes.Select(BootCluster.InstanceOf).ToArray();
         string stem = volumes[0]["rbd/".Length..^"-000".Length];
 
@@ -53,7 +58,7 @@ public sealed class ManyVolumesTests(BootCluster cluster, ITestOutputHelper outp
         }
 
         TimeSpan converged = sinceUp.Elapsed;
-        string convergedLine = $"{Count} volumes: all mounted {converged.TotalSeconds:0.0} s after the container was up (two busy loops beside it)";
+        string convergedLine = $"{Count} volumes, {connection} connection: all mounted {converged.TotalSeconds:0.0} s after the container was up (two busy loops beside it)";
         output.WriteLine(convergedLine);
 
         // No restart loop got there: every holder started once.
@@ -70,6 +75,18 @@ public sealed class ManyVolumesTests(BootCluster cluster, ITestOutputHelper outp
                 Assert.Equal("mounted", e.GetProperty("state").GetString());
                 Assert.Equal(host.HostName, e.GetProperty("holder").GetProperty("host").GetString());
             });
+        }
+
+        if (connection == "shared")
+        {
+            // Steady state: the runtime retires idle pool threads after 20 s.
+            await Task.Delay(TimeSpan.FromSeconds(25));
+            (double pss, double threads) = CostPerVolume(Count);
+            string costLine = $"rbdfence per held volume {pss:0.0} MiB Pss, {threads:0.0} threads (unit processes and the daemon's share)";
+            output.WriteLine(costLine);
+            convergedLine += "; " + costLine;
+            Assert.True(pss <= 4.0, costLine);
+            Assert.True(threads <= 8.0, costLine);
         }
 
         // Power-off: everything released, in order, without the script's kill fallback.
@@ -90,6 +107,41 @@ public sealed class ManyVolumesTests(BootCluster cluster, ITestOutputHelper outp
             "sh", ["-c", "for v; do rbd lock ls --format json \"$v\"; echo; done", "sh", .. volumes], TimeSpan.FromSeconds(120))).EnsureSuccess().StdOut;
         Assert.All(locks.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Equal("[]", l.Trim()));
         BootCluster.Report($"{convergedLine}; {stopLine}, nothing left");
+    }
+
+    /// <summary>
+    /// What rbdfence's processes cost per volume, seen from this machine: Pss (smaps_rollup)
+    /// and threads of every <c>rbdfence</c> process in a volume's unit or in rbdfenced.service
+    /// (by cgroup; the boot tests run one container at a time), summed and divided by the
+    /// volumes. rbd-fuse, the map backend's own process, is not counted.
+    /// </summary>
+    private static (double PssMiB, double Threads) CostPerVolume(int volumes)
+    {
+        long pssKb = 0, threads = 0;
+        foreach (string dir in System.IO.Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (System.IO.File.ReadAllText(System.IO.Path.Join(dir, "comm")).Trim() != "rbdfence" ||
+                    System.IO.File.ReadAllText(System.IO.Path.Join(dir, "cgroup")) is not { } cgroup ||
+                    !(cgroup.Contains("rbdfence@", StringComparison.Ordinal) || cgroup.Contains("rbdfenced.service", StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+
+                pssKb += Field(System.IO.File.ReadAllLines(System.IO.Path.Join(dir, "smaps_rollup")), "Pss:");
+                threads += Field(System.IO.File.ReadAllLines(System.IO.Path.Join(dir, "status")), "Threads:");
+            }
+            catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile, or not a process
+            }
+        }
+
+        return (pssKb / 1024.0 / volumes, (double)threads / volumes);
+
+        static long Field(string[] lines, string name) =>
+            long.Parse(lines.First(l => l.StartsWith(name, StringComparison.Ordinal))[name.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
     }
 
     private static async Task<int> ActiveMountsAsync(BootedHost host)

@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using Rbdfence.Fencing.Ceph;
 
 namespace Rbdfence.Holding.SharedConnection;
 
@@ -20,9 +22,32 @@ public sealed partial class SharedConnectionDaemon(string socketPath, ILoggerFac
     private readonly SharedConnections _connections = new();
     private int _sessions;
 
-    /// <summary>Serves until <paramref name="stop"/>; <paramref name="listening"/> runs once requests are accepted.</summary>
-    public async Task RunAsync(Action listening, CancellationToken stop)
+    /// <summary>
+    /// Serves until <paramref name="stop"/>; <paramref name="listening"/> runs once requests are
+    /// accepted. The connections of <paramref name="expected"/> (the table's shared volumes)
+    /// are made meanwhile, in the background: a volume that gets its lock then starts without
+    /// waiting for cephx and the maps (a hand-over's new holder is not slowed by a connect).
+    /// A connection that fails here is only logged: the request that needs it tries again.
+    /// </summary>
+    public async Task RunAsync(Action listening, IReadOnlyCollection<CephClientOptions> expected, CancellationToken stop)
     {
+        _ = Task.Run(
+            () =>
+            {
+                foreach (CephClientOptions options in expected)
+                {
+                    try
+                    {
+                        _connections.Get(options);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        LogWarmUpFailed(options.Id, e.Message);
+                    }
+                }
+            },
+            stop);
+
         Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
         // A socket file left by a daemon that died: nothing listens there any more.
         File.Delete(socketPath);
@@ -75,6 +100,9 @@ public sealed partial class SharedConnectionDaemon(string socketPath, ILoggerFac
 
     [LoggerMessage(Level = LogLevel.Information, Message = "serving volumes on {Socket}")]
     private partial void LogListening(string socket);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot connect as client.{Id} yet: {Reason}; a volume that needs it will try again")]
+    private partial void LogWarmUpFailed(string id, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "a session ended early: {Reason}")]
     private partial void LogSessionFailed(string reason);

@@ -139,9 +139,11 @@ public sealed class UnitWriter
 
         if (volume.SharedConnection)
         {
-            // Held by the host's daemon: when it stops or dies, this volume stops with it (its
-            // own process also stops the data path the moment the daemon is gone).
-            text.Append("BindsTo=rbdfenced.service\n").Append("After=rbdfenced.service\n");
+            // Held by the host's daemon: stopping it stops this volume first. When it dies, this
+            // volume's own process stops the data path and fails, and Restart= brings it back
+            // with a new daemon. Not BindsTo=: a bound unit is stopped for good while the daemon
+            // waits for its restart, and its own restart is cancelled (seen in the boot test).
+            text.Append("Requires=rbdfenced.service\n").Append("After=rbdfenced.service\n");
         }
 
         var ceph = new List<string>(3);

@@ -110,6 +110,9 @@ public static class SharedHoldClient
 
                     break;
                 case SharedProtocol.Detach:
+                    // The ordered stop: the daemon's signs of life stop, and a release it
+                    // retries may take a while; systemd's TimeoutStopSec bounds this wait.
+                    socket.ReceiveTimeout = 0;
                     try
                     {
                         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -167,7 +167,9 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
         {
             return (e.ExitCode, e.Message);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+#pragma warning disable CA1031 // Whatever the holder did not expect ends this volume with a message, never the daemon.
+        catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
         {
             return (ExitCodes.Failure, $"{_spec}: {e.Message}");
         }

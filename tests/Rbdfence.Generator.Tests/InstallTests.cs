@@ -19,6 +19,7 @@ public sealed class InstallTests
         "usr/lib/systemd/system-generators/rbdfence-generator",
         "usr/lib/systemd/system/rbdfence@.service",
         "usr/lib/systemd/system/rbdfence.target",
+        "usr/lib/systemd/system/rbdfenced.service",
         "usr/share/doc/rbdfence/RBDFENCETAB.md",
         "usr/share/doc/rbdfence/rbdfencetab.example",
     ];

@@ -308,16 +308,17 @@ internal static class Commands
 
         // The backend's own checks before anything is asked of the daemon, as a holder of its own does.
         _ = DataPathFor(mode == LockMode.Managed ? LockMode.Managed : LockMode.Advisory);
+        CephClientOptions client = Holding.SharedConnection.SharedProtocol.Client(id, keyring, conf, TimeSpan.FromSeconds(parse.GetValue(ConnectTimeout)));
         string[] request = Holding.SharedConnection.SharedProtocol.Options(
         [
             new("mode", OptionNames.Of(mode)),
             new("grace", parse.GetValue(Grace).ToString(CultureInfo.InvariantCulture)),
             new("blocklist-expiry", OptionValues.BlocklistExpiryOf(parse, BlocklistExpiry).TotalSeconds.ToString(CultureInfo.InvariantCulture)),
             new("kubelet-cookie", parse.GetValue(KubeletCookie) ? "yes" : "no"),
-            new("id", id),
-            new("keyring", keyring is null ? null : System.IO.Path.GetFullPath(keyring)),
-            new("conf", (conf ?? Environment.GetEnvironmentVariable("CEPH_CONF")) is { } c ? System.IO.Path.GetFullPath(c) : null),
-            new("connect-timeout", parse.GetValue(ConnectTimeout).ToString(CultureInfo.InvariantCulture)),
+            new("id", client.Id),
+            new("keyring", client.Keyring),
+            new("conf", client.Conf),
+            new("connect-timeout", client.ConnectTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)),
             new("interval", parse.GetValue(Interval).ToString(CultureInfo.InvariantCulture)),
             new("device-link", parse.GetValue(DeviceLink)),
         ]);

@@ -67,13 +67,7 @@ internal static class SharedDaemon
             .Select(line => line.Volume)
             .OfType<VolumeEntry>()
             .Where(v => v.SharedConnection)
-            .Select(v => new CephClientOptions
-            {
-                Id = v.Id ?? "admin",
-                Keyring = v.Keyring is null ? null : Path.GetFullPath(v.Keyring),
-                Conf = (v.Conf ?? Environment.GetEnvironmentVariable("CEPH_CONF")) is { } conf ? Path.GetFullPath(conf) : null,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-            })
+            .Select(v => SharedProtocol.Client(v.Id ?? "admin", v.Keyring, v.Conf, TimeSpan.FromSeconds(10)))
             .Distinct()
             .ToList();
     }

@@ -128,17 +128,8 @@ public static class SharedHoldClient
                     break;
                 case SharedProtocol.Kill:
                     Console.Error.WriteLine($"<0>rbdfence: {status}; unmapping and exiting");
-                    try
-                    {
-                        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                        dataPath?.KillAsync(timeout.Token).GetAwaiter().GetResult();
-                        device = null;
-                    }
-                    catch (Exception e) when (e is not OutOfMemoryException)
-                    {
-                        Console.Error.WriteLine($"rbdfence: {spec}: unmapping after the loss failed: {e.Message}");
-                    }
-
+                    KillDataPath(spec, dataPath);
+                    device = null;
                     Send(SharedProtocol.Killed);
                     break;
                 case SharedProtocol.Status when message.Length > 1:
@@ -176,16 +167,29 @@ public static class SharedHoldClient
             {
                 DeviceLink.Remove(deviceLink, device);
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Never a reason not to stop the data path below.
+            Console.Error.WriteLine($"rbdfence: {spec}: cannot remove {deviceLink}: {e.Message}");
+        }
 
+        KillDataPath(spec, dataPath);
+        return ExitCodes.Failure;
+    }
+
+    /// <summary>Stops the data path for good (mounts detached, backend force-stopped); a failure is said, never thrown.</summary>
+    private static void KillDataPath(VolumeSpec spec, IDataPath? dataPath)
+    {
+        try
+        {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             dataPath?.KillAsync(timeout.Token).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Console.Error.WriteLine($"rbdfence: {spec}: unmapping failed: {e.Message}");
+            Console.Error.WriteLine($"rbdfence: {spec}: unmapping after the loss failed: {e.Message}");
         }
-
-        return ExitCodes.Failure;
     }
 
     private static int CodeOf(Exception e) => e switch

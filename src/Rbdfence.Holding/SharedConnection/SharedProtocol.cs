@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using Rbdfence.Fencing.Ceph;
 
 namespace Rbdfence.Holding.SharedConnection;
 
@@ -34,6 +35,19 @@ public static class SharedProtocol
     public const string Watchdog = "watchdog";
     public const string Alive = "alive";
     public const string Exit = "exit";
+
+    /// <summary>
+    /// The cluster client a shared volume is held with, as the daemon keys its connections:
+    /// the conf defaults to <c>$CEPH_CONF</c> and paths are made absolute, so that a volume's
+    /// request and the daemon's connection made ahead from the table name the same client.
+    /// </summary>
+    public static CephClientOptions Client(string id, string? keyring, string? conf, TimeSpan connectTimeout) => new()
+    {
+        Id = id,
+        Keyring = keyring is null ? null : Path.GetFullPath(keyring),
+        Conf = (conf ?? Environment.GetEnvironmentVariable("CEPH_CONF")) is { } path ? Path.GetFullPath(path) : null,
+        ConnectTimeout = connectTimeout,
+    };
 
     /// <summary>The socket of the state directory <paramref name="stateDirectory"/>.</summary>
     public static string SocketPath(string stateDirectory) => Path.Combine(stateDirectory, SocketName);

@@ -12,10 +12,14 @@ namespace Rbdfence.Faults;
 /// <summary>
 /// <c>Rbdfence.Faults.Sampler CONF POOL IMAGE PERIOD-MS</c>: every PERIOD-MS prints one JSON
 /// line, <c>{"at": unix-ms, "ok": bool, "lockers": [{"locker", "id", "address"}], "watchers":
-/// [address...]}</c>: the image header's lockers (<c>rados_list_lockers</c>, what <c>rbd
-/// lock ls</c> shows) and watchers (<c>rbd_watchers_list</c>, what <c>rbd status</c>
-/// shows). The image is open read-only, so this client never watches it itself. Runs until
-/// its standard input closes or SIGTERM.
+/// [address...], "mappings": [{"pid", "netns"}]}</c>: the image header's lockers
+/// (<c>rados_list_lockers</c>, what <c>rbd lock ls</c> shows) and watchers
+/// (<c>rbd_watchers_list</c>, what <c>rbd status</c> shows), and the rbd-fuse processes
+/// serving the image that were alive both before and after those reads, so throughout
+/// them. A scan taken only after the reads (by a busy test process, a while later) could
+/// pair one host's lock with a data path another host started after the lock moved: a
+/// double hold that never was. The image is open read-only, so this client never watches
+/// it itself. Runs until its standard input closes or SIGTERM.
 /// </summary>
 internal static class Program
 {
@@ -45,15 +49,18 @@ internal static class Program
             var clock = Stopwatch.StartNew();
             long at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var watchers = new List<string>();
+            var before = RbdFuseProcesses.Of(args[2]);
             int lrc = header.ListLockers(lockers);
             int wrc = image.VisitWatchers(ref watchers, static (ref List<string> w, ReadOnlySpan<byte> address, long _, ulong _) =>
                 w.Add(Encoding.UTF8.GetString(address)));
+            var after = RbdFuseProcesses.Of(args[2]);
             var sample = new Dictionary<string, object>
             {
                 ["at"] = at,
                 ["ok"] = lrc >= 0 && wrc >= 0,
                 ["lockers"] = Lockers(lrc >= 0 ? lockers : null),
                 ["watchers"] = watchers,
+                ["mappings"] = Throughout(before, after),
             };
             output.WriteLine(JsonSerializer.Serialize(sample));
             TimeSpan left = TimeSpan.FromMilliseconds(period) - clock.Elapsed;
@@ -64,6 +71,21 @@ internal static class Program
         }
 
         return 0;
+    }
+
+    private static List<Dictionary<string, object>> Throughout(
+        List<(int Pid, string NetNs, string CommandLine)> before, List<(int Pid, string NetNs, string CommandLine)> after)
+    {
+        var result = new List<Dictionary<string, object>>();
+        foreach ((int pid, string netns, _) in after)
+        {
+            if (before.Exists(b => b.Pid == pid))
+            {
+                result.Add(new Dictionary<string, object> { ["pid"] = pid, ["netns"] = netns });
+            }
+        }
+
+        return result;
     }
 
     private static List<Dictionary<string, string>> Lockers(LockerList? list)

@@ -156,41 +156,7 @@ internal static class Local
         "net:[" + Stat(Path.Combine("/run/netns", netns)) + "]";
 
     /// <summary>Every rbd-fuse process serving <paramref name="image"/>: pid and network namespace id.</summary>
-    public static List<(int Pid, string NetNs, string CommandLine)> RbdFuseOf(string image)
-    {
-        var found = new List<(int, string, string)>();
-        foreach (string dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "rbd-fuse")
-                {
-                    continue;
-                }
-
-                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(image, StringComparison.Ordinal))
-                {
-                    found.Add((pid, new FileInfo(Path.Combine(dir, "ns", "net")).LinkTarget ?? string.Empty, cmdline));
-                }
-            }
-            catch (IOException)
-            {
-                // exited meanwhile
-            }
-            catch (UnauthorizedAccessException)
-            {
-                // exited meanwhile
-            }
-        }
-
-        return found;
-    }
+    public static List<(int Pid, string NetNs, string CommandLine)> RbdFuseOf(string image) => RbdFuseProcesses.Of(image);
 
     /// <summary>Loop devices whose back file names <paramref name="image"/>.</summary>
     public static async Task<List<string>> LoopDevicesOf(string image)

@@ -263,7 +263,9 @@ public sealed class FaultRound : IAsyncDisposable
 
         if (Environment.GetEnvironmentVariable("RBDFENCE_FAULTS_SUMMARY") is { Length: > 0 } summary)
         {
-            await File.AppendAllTextAsync(summary, line + Environment.NewLine);
+            // The violations too, whole: a CI log shows this summary, not the test's output.
+            await File.AppendAllTextAsync(summary, line + Environment.NewLine +
+                string.Concat(report.Violations.Take(5).Select(v => "  violation: " + v + Environment.NewLine)));
         }
 
         return report;

@@ -15,7 +15,8 @@ namespace Rbdfence.Faults.Tests;
 /// <see cref="Period"/> the header's lockers and watchers (what <c>rbd lock ls</c> and
 /// <c>rbd status</c> show, read by one long-lived read-only client, Rbdfence.Faults.Sampler),
 /// and as often as the Python CLI allows <c>ceph osd blocklist ls</c>; and, from /proc,
-/// which host namespaces run an rbd-fuse serving the image (the data path).
+/// which host namespaces run an rbd-fuse serving the image (the data path) throughout
+/// that sample's Ceph reads.
 /// <para>
 /// A double hold at a sample is defined as:
 /// (a) two or more lockers on the image; or
@@ -103,10 +104,9 @@ public sealed class Sampler : IAsyncDisposable
         {
             while (await sampler.StandardOutput.ReadLineAsync(_stop.Token) is { } line)
             {
-                List<(int Pid, string NetNs, string CommandLine)> fuse = Local.RbdFuseOf(_image);
                 lock (_samples)
                 {
-                    _samples.Add(Parse(line, fuse));
+                    _samples.Add(Parse(line));
                 }
             }
         }
@@ -166,7 +166,7 @@ public sealed class Sampler : IAsyncDisposable
         return true;
     }
 
-    private Sample Parse(string line, List<(int Pid, string NetNs, string CommandLine)> fuse)
+    private Sample Parse(string line)
     {
         JsonElement sample = JsonDocument.Parse(line).RootElement;
         DateTime at = DateTimeOffset.FromUnixTimeMilliseconds(sample.GetProperty("at").GetInt64()).UtcDateTime;
@@ -185,7 +185,11 @@ public sealed class Sampler : IAsyncDisposable
         }
 
         var watchers = sample.GetProperty("watchers").EnumerateArray().Select(w => Normalize(w.GetString()!)).ToList();
-        var mappings = fuse.Where(f => _namespaceById.ContainsKey(f.NetNs)).Select(f => (f.Pid, _namespaceById[f.NetNs])).ToList();
+        var mappings = sample.GetProperty("mappings").EnumerateArray()
+            .Select(m => (Pid: m.GetProperty("pid").GetInt32(), NetNs: m.GetProperty("netns").GetString()!))
+            .Where(m => _namespaceById.ContainsKey(m.NetNs))
+            .Select(m => (m.Pid, _namespaceById[m.NetNs]))
+            .ToList();
         return new Sample(at, lockerNames, lockers, watchers, mappings);
     }
 

@@ -278,7 +278,11 @@ public sealed class FuseLoopBackend : IMapBackend
         return LoopDevices.Parse(list.StdOut);
     }
 
-    /// <summary>Unmounts the FUSE mount, waits for its rbd-fuse to exit (signalling it if needed), removes the directory.</summary>
+    /// <summary>
+    /// Unmounts the FUSE mount, waits for its rbd-fuse to exit (signalling it if needed; it
+    /// closes the image on its way out, which waits for the OSDs), removes the directory.
+    /// Returns only once no rbd-fuse serves the mount any more.
+    /// </summary>
     private async Task UnmountFuseAsync(string mountDir, CancellationToken cancellationToken)
     {
         if (MountTable.IsMountPoint(mountDir))
@@ -308,7 +312,7 @@ public sealed class FuseLoopBackend : IMapBackend
     private async Task StopRbdFuseAsync(string mountDir)
     {
         var stopwatch = Stopwatch.StartNew();
-        bool terminated = false;
+        bool terminated = false, killed = false;
         while (true)
         {
             List<int> pids = RbdFuseProcesses(mountDir);
@@ -317,11 +321,18 @@ public sealed class FuseLoopBackend : IMapBackend
                 return;
             }
 
-            if (stopwatch.Elapsed > TimeSpan.FromSeconds(10))
+            if (stopwatch.Elapsed > TimeSpan.FromSeconds(15))
+            {
+                // Killed and still there (stuck in the kernel): it may still hold the image
+                // open, so the caller must not let the lock go.
+                throw new MapException($"rbd-fuse for {mountDir} (pid {string.Join(", ", pids)}) did not exit after SIGKILL");
+            }
+
+            if (!killed && stopwatch.Elapsed > TimeSpan.FromSeconds(10))
             {
                 pids.ForEach(pid => LinuxProcesses.Signal(pid, LinuxProcesses.SIGKILL));
                 _log?.Invoke(MapLogLevel.Warning, $"fuse: killed rbd-fuse for {mountDir} (pid {string.Join(", ", pids)})");
-                return;
+                killed = true;
             }
 
             if (!terminated && stopwatch.Elapsed > TimeSpan.FromSeconds(3))

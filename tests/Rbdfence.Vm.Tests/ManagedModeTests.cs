@@ -149,13 +149,15 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
         (await cluster.ExecAsync("a", """
             setsid bash -c 'i=0; while :; do i=$((i + 1)); echo "a $i" >> /mnt/frozen/records && sync /mnt/frozen/records && echo $i > /run/acked || echo "failed $i" >> /run/writer-errors; sleep 0.2; done' </dev/null >/dev/null 2>&1 &
             """)).EnsureSuccess();
+        // Measured before a's count is read: between that reading and the freeze a keeps
+        // writing, and the checks below allow only a second or so of it.
+        double offsetB = await ClockOffsetAsync("b");
         await Task.Delay(TimeSpan.FromSeconds(4));
         string ipA = (await cluster.ExecAsync("a", "ip -4 -o addr show eth0 | awk '{ split($4, a, \"/\"); print a[1] }'")).EnsureSuccess().StdOut.Trim();
         int ackedBeforeFreeze = int.Parse((await cluster.ExecAsync("a", "cat /run/acked")).EnsureSuccess().StdOut.Trim(), CultureInfo.InvariantCulture);
 
         // The volume a holds from the earlier steps, untouched by this fence.
         bool otherHeld = await cluster.PropertyAsync("a", "mnt-crash.mount", "ActiveState") == "active";
-        double offsetB = await ClockOffsetAsync("b");
         double frozenAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1e3;
         (await cluster.SignalAsync("freeze", "a")).EnsureSuccess();
         try

@@ -40,7 +40,9 @@ public sealed class ManagedModeTests(VmCluster cluster, ITestOutputHelper output
     [Fact]
     [Trait("Tier", "vm")]
     [Step(4)]
-    public Task Hand_over_nbd_three_rounds() => HandOverAsync(cluster.BootNbdVolume, "mnt-bootn.mount", rounds: 3);
+    // One round: rbd-nbd's hand-over works (it lets the lock go only when it closes the
+    // image); its figures over more rounds are in docs/PERFORMANCE.md, CI's time is bounded.
+    public Task Hand_over_nbd_one_round() => HandOverAsync(cluster.BootNbdVolume, "mnt-bootn.mount", rounds: 1);
 
     /// <summary>
     /// SIGKILL of a's holder while mapped: the kernel mapping stays behind, still owning the

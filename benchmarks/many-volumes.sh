@@ -12,9 +12,15 @@
 #     threads after 20 s): what rbdfence adds, Pss (MiB) and threads summed over the
 #     volumes' unit processes and, shared, the daemon, divided by N; rbd-fuse's the same,
 #     counted apart (the map backend's);
-#   - power-off: seconds for the container to stop with all N held (unmount, unmap, release).
-# Then checks that nothing is left (no lock on any image). Everything runs in the project's
-# own network namespaces (cluster, one host); nothing touches the root namespace's network.
+#   - stop target: with all N held and another host (a second network namespace) waiting
+#     on every one of them (`rbdfence acquire --wait`), seconds from `systemctl stop
+#     rbdfence.target` in the container until every volume unit has stopped (unmounted,
+#     unmapped, released: ExecStopPost is part of the stop), and until the last waiter on
+#     the other host held its volume ("waiters hold", which needs every release);
+#   - power-off: seconds for the container to stop after that (nothing held any more).
+# Then checks that nothing is left (no lock on any image once the waiters let go).
+# Everything runs in the project's own network namespaces (cluster, two hosts); nothing
+# touches the root namespace's network.
 #
 #   benchmarks/many-volumes.sh [--install DIR] [--connection own|shared] [N ...]
 #
@@ -66,6 +72,8 @@ trap 'exit 130' INT TERM
 now() { date +%s%N; }
 secs() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e9 }'; }
 in_host_ns() { ip netns exec "$prefix-h1" "$@"; }
+# The waiting host: the installed CLI in the second namespace, its leases in a directory of its own.
+on_waiter() { RBDFENCE_STATE_DIR=$work/waiter-state timeout 300 ip netns exec "$prefix-h2" "$install_dir/usr/bin/rbdfence" "$@"; }
 
 if [[ -z $install_dir ]]; then
   echo "building the install tree (NativeAOT)..." >&2
@@ -73,7 +81,7 @@ if [[ -z $install_dir ]]; then
   install_dir=$work/install
 fi
 
-"$repo/scripts/ceph-cluster" netns-up --prefix "$prefix" --hosts 1 --subnet "$subnet" >&2
+"$repo/scripts/ceph-cluster" netns-up --prefix "$prefix" --hosts 2 --subnet "$subnet" >&2
 mkdir -p "$cluster"
 eval "$("$repo/scripts/ceph-cluster" up --dir "$cluster" --netns "$prefix-cluster" --addr "$subnet.1" --watch-pid $$)"
 export CEPH_CONF
@@ -128,7 +136,7 @@ usage_of() {
   echo "$pss $threads $n"
 }
 
-printf '%5s %10s %12s %16s %7s %18s %18s %18s %10s\n' N connection "all mounted" "rbdmap serial" ratio "holder Pss/vol" "holder thr/vol" "rbd-fuse Pss/vol" "power-off"
+printf '%5s %10s %12s %16s %7s %18s %18s %18s %12s %14s %10s\n' N connection "all mounted" "rbdmap serial" ratio "holder Pss/vol" "holder thr/vol" "rbd-fuse Pss/vol" "stop target" "waiters hold" "power-off"
 for n in "${counts[@]}"; do
 for connection in "${connections[@]}"; do
   start=$(now)
@@ -157,15 +165,39 @@ for connection in "${connections[@]}"; do
   ((hn == n)) || echo "many-volumes: expected $n holders, found $hn" >&2
   [[ $connection == own ]] || ((dn == 1)) || echo "many-volumes: expected one rbdfence daemon, found $dn" >&2
   hpss=$((hpss + dpss)) hthreads=$((hthreads + dthreads))
+
+  # Another host waits on every volume; each waiter stamps the moment it holds its volume.
+  rm -rf "$work/woke" && mkdir -p "$work/woke" "$work/waiter-state"
+  waiters=()
+  for ((i = 1; i <= n; i++)); do
+    (on_waiter acquire "$(volume "$i")" --wait --conf "$CEPH_CONF" >/dev/null 2>"$work/woke/$i.err" && now >"$work/woke/$i") &
+    waiters+=($!)
+  done
+  sleep 10 # every waiter connected and watching
+  for ((i = 1; i <= n; i++)); do
+    [[ ! -e $work/woke/$i ]] || { echo "many-volumes: the other host took $(volume "$i") from a live holder" >&2; exit 1; }
+  done
+  start=$(now)
+  # systemctl returns once the target's own job is done, which can be before its volumes
+  # (PartOf=) have stopped: wait until no volume unit is left in any state but inactive.
+  on systemctl stop rbdfence.target
+  while [[ -n $(on systemctl list-units 'rbdfence@*' --all --no-legend --plain --state=active,activating,deactivating,reloading) ]]; do sleep 0.05; done
+  target_stopped=$(($(now) - start))
+  for pid in "${waiters[@]}"; do
+    wait "$pid" || { echo "many-volumes: a waiter failed: $(cat "$work"/woke/*.err)" >&2; exit 1; }
+  done
+  last_woke=$(sort -n "$work"/woke/[0-9]* | tail -n 1)
+  woken=$((last_woke - start))
   start=$(now)
   "$repo/scripts/nspawn-host" stop "$host" --timeout 60 >&2
   stopped=$(($(now) - start))
   for ((i = 1; i <= n; i++)); do
-    [[ $(in_host_ns rbd lock ls --format json "$(volume "$i")") == "[]" ]] || { echo "many-volumes: $(volume "$i") still locked after power-off" >&2; exit 1; }
+    on_waiter release "$(volume "$i")" --conf "$CEPH_CONF" >/dev/null
+    [[ $(in_host_ns rbd lock ls --format json "$(volume "$i")") == "[]" ]] || { echo "many-volumes: $(volume "$i") still locked at the end" >&2; exit 1; }
   done
-  printf '%5d %10s %11ss %15ss %6sx %14.1f MiB %18.1f %14.1f MiB %9ss\n' "$n" "$connection" "$(secs "$converged")" "$(secs "$serial")" \
+  printf '%5d %10s %11ss %15ss %6sx %14.1f MiB %18.1f %14.1f MiB %11ss %13ss %9ss\n' "$n" "$connection" "$(secs "$converged")" "$(secs "$serial")" \
     "$(awk -v a="$converged" -v b="$serial" 'BEGIN { printf "%.2f", a / b }')" \
     "$(awk -v p="$hpss" -v n="$n" 'BEGIN { print p / 1024 / n }')" "$(awk -v t="$hthreads" -v n="$n" 'BEGIN { print t / n }')" \
-    "$(awk -v p="$fpss" -v n="$((fn > 0 ? fn : 1))" 'BEGIN { print p / 1024 / n }')" "$(secs "$stopped")"
+    "$(awk -v p="$fpss" -v n="$((fn > 0 ? fn : 1))" 'BEGIN { print p / 1024 / n }')" "$(secs "$target_stopped")" "$(secs "$woken")" "$(secs "$stopped")"
 done
 done

@@ -73,11 +73,10 @@ internal static class Program
         return 0;
     }
 
-    private static List<Dictionary<string, object>> Throughout(
-        List<(int Pid, string NetNs, string CommandLine)> before, List<(int Pid, string NetNs, string CommandLine)> after)
+    private static List<Dictionary<string, object>> Throughout(List<(int Pid, string NetNs)> before, List<(int Pid, string NetNs)> after)
     {
         var result = new List<Dictionary<string, object>>();
-        foreach ((int pid, string netns, _) in after)
+        foreach ((int pid, string netns) in after)
         {
             if (before.Exists(b => b.Pid == pid))
             {

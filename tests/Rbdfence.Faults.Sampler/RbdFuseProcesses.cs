@@ -7,10 +7,10 @@ namespace Rbdfence.Faults;
 /// <summary>The rbd-fuse processes serving one image, from /proc (every namespace's processes are visible there).</summary>
 public static class RbdFuseProcesses
 {
-    /// <summary>Every live rbd-fuse serving <paramref name="image"/>: pid, network namespace id (<c>net:[inode]</c>) and command line.</summary>
-    public static List<(int Pid, string NetNs, string CommandLine)> Of(string image)
+    /// <summary>Every live rbd-fuse serving <paramref name="image"/>: pid and network namespace id (<c>net:[inode]</c>).</summary>
+    public static List<(int Pid, string NetNs)> Of(string image)
     {
-        var found = new List<(int, string, string)>();
+        var found = new List<(int, string)>();
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out int pid))
@@ -26,10 +26,9 @@ public static class RbdFuseProcesses
                 }
 
                 // A zombie's command line is empty: it serves nothing any more.
-                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(image, StringComparison.Ordinal))
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Contains(image, StringComparison.Ordinal))
                 {
-                    found.Add((pid, new FileInfo(Path.Combine(dir, "ns", "net")).LinkTarget ?? string.Empty, cmdline));
+                    found.Add((pid, new FileInfo(Path.Combine(dir, "ns", "net")).LinkTarget ?? string.Empty));
                 }
             }
             catch (IOException)

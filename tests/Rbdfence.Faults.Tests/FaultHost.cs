@@ -155,9 +155,6 @@ internal static class Local
     public static string NamespaceId(string netns) =>
         "net:[" + Stat(Path.Combine("/run/netns", netns)) + "]";
 
-    /// <summary>Every rbd-fuse process serving <paramref name="image"/>: pid and network namespace id.</summary>
-    public static List<(int Pid, string NetNs, string CommandLine)> RbdFuseOf(string image) => RbdFuseProcesses.Of(image);
-
     /// <summary>Loop devices whose back file names <paramref name="image"/>.</summary>
     public static async Task<List<string>> LoopDevicesOf(string image)
     {

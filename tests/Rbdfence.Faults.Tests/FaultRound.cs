@@ -185,7 +185,7 @@ public sealed class FaultRound : IAsyncDisposable
     public List<int> RbdFuseOn(FaultHost host)
     {
         string ns = Local.NamespaceId(host.Namespace);
-        return Local.RbdFuseOf(Image).Where(p => p.NetNs == ns).Select(p => p.Pid).ToList();
+        return RbdFuseProcesses.Of(Image).Where(p => p.NetNs == ns).Select(p => p.Pid).ToList();
     }
 
     public async Task UnplugAsync(FaultHost host)
@@ -332,7 +332,7 @@ public sealed class FaultRound : IAsyncDisposable
             await Local.RunAsync("losetup", "-d", loop);
         }
 
-        foreach ((int pid, _, _) in Local.RbdFuseOf(Image))
+        foreach ((int pid, _) in RbdFuseProcesses.Of(Image))
         {
             Local.Kill("KILL", pid);
         }

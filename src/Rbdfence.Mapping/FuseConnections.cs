@@ -11,15 +11,9 @@ namespace Rbdfence.Mapping;
 /// </summary>
 public static class FuseConnections
 {
-    /// <summary>Aborts the connection of the FUSE mount at <paramref name="mountDir"/>; false when there is none.</summary>
-    public static bool Abort(string mountDir, string mountInfo = "/proc/self/mountinfo", string connections = "/sys/fs/fuse/connections")
+    /// <summary>Aborts FUSE connection <paramref name="minor"/>; false when there is none (or no fusectl mounted).</summary>
+    public static bool AbortConnection(string minor, string connections = "/sys/fs/fuse/connections")
     {
-        string? minor = MinorOf(mountDir, mountInfo);
-        if (minor is null)
-        {
-            return false;
-        }
-
         try
         {
             File.WriteAllText(Path.Combine(connections, minor, "abort"), "1");

@@ -22,6 +22,12 @@ namespace Rbdfence.Mapping;
 /// <c>&lt;mount&gt;/&lt;image&gt;</c>; finding a mapping needs nothing but
 /// <c>losetup</c>'s listing, so it survives a restart of the process that mapped it.
 /// </para>
+/// <para>
+/// rbd-fuse runs in a mount namespace of its own (<see cref="OwnMountNamespace"/>): the
+/// mount exists only there, and the host opens the image file through
+/// <c>/proc/PID/root</c>. Once rbd-fuse is gone, so is its mount, and the loop device's
+/// back file reads <c>/&lt;image&gt;</c>: a holder still knows its device by path.
+/// </para>
 /// </summary>
 public sealed class FuseLoopBackend : IMapBackend
 {
@@ -87,8 +93,10 @@ public sealed class FuseLoopBackend : IMapBackend
 
         string mountDir = MountDirFor(volume);
         string imageFile = Path.Combine(mountDir, volume.Image);
-        // Not Directory.Exists: a dead rbd-fuse's mount fails stat (ENOTCONN) and looks absent.
-        if (MountTable.IsMountPoint(mountDir))
+        // An rbd-fuse or a recorded device left by a holder that died; or, from a version that
+        // mounted in the host's namespace, a mount (not Directory.Exists: a dead one fails
+        // stat, ENOTCONN).
+        if (RecordedDevice(mountDir) is not null || RbdFuseProcesses(mountDir).Count > 0 || MountTable.IsMountPoint(mountDir))
         {
             MappedDevice? existing = await FindMappedAsync(volume, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
@@ -130,17 +138,36 @@ public sealed class FuseLoopBackend : IMapBackend
             request.AddClientArguments(arguments, conf: false); // -c went first, as rbd-fuse's synopsis has it
 
             _log?.Invoke(MapLogLevel.Information, $"fuse: starting rbd-fuse for {volume} at {mountDir}");
-            CommandOutput fuse = await _runner.RunAsync("rbd-fuse", arguments, _timeout, cancellationToken).ConfigureAwait(false);
+            CommandOutput fuse = await _runner.RunAsync(
+                OwnMountNamespace.Launcher, OwnMountNamespace.Arguments("rbd-fuse", arguments), _timeout, cancellationToken).ConfigureAwait(false);
             if (!fuse.Succeeded)
             {
                 throw new MapException($"rbd-fuse could not serve {volume}: {Describe(fuse)}");
             }
 
-            // rbd-fuse daemonizes once mounted and connects to the cluster afterwards: the
-            // image file shows up when it can actually serve the image.
-            var stopwatch = Stopwatch.StartNew();
-            while (!File.Exists(imageFile))
+            // rbd-fuse daemonizes once mounted, its child forked before the launcher exited:
+            // found with one scan.
+            List<int> serving = RbdFuseProcesses(mountDir);
+            if (serving is not [int pid])
             {
+                throw new MapException(serving.Count == 0
+                    ? $"rbd-fuse for {volume} exited right after mounting {mountDir}"
+                    : $"{serving.Count} rbd-fuse processes serve {mountDir} (pids {string.Join(", ", serving)}): one left by a map that was killed? Stopping them all");
+            }
+
+            // It connects to the cluster after mounting: the image file shows up when it can
+            // actually serve the image.
+            var stopwatch = Stopwatch.StartNew();
+            string servedFile = OwnMountNamespace.PathFromHost(pid, imageFile);
+            while (!File.Exists(servedFile))
+            {
+                if (!LinuxProcesses.IsRunning(pid))
+                {
+                    throw new MapException(
+                        $"rbd-fuse for {volume} exited before {volume.Image} appeared in its mount " +
+                        "(wrong image, pool or namespace, no access for this client, or the cluster is unreachable)");
+                }
+
                 if (stopwatch.Elapsed > _timeout)
                 {
                     throw new MapException(
@@ -152,8 +179,9 @@ public sealed class FuseLoopBackend : IMapBackend
             }
 
             string device = await new LoopAttacher(_runner, _timeout, _log)
-                .AttachAsync(imageFile, request.ReadOnly, ListLoopsAsync, cancellationToken).ConfigureAwait(false);
+                .AttachAsync(servedFile, request.ReadOnly, ListLoopsAsync, cancellationToken).ConfigureAwait(false);
 
+            RecordDevice(mountDir, device);
             mapped = true;
             _log?.Invoke(MapLogLevel.Information, $"fuse: {volume} mapped at {device}");
             return new MappedDevice(volume, device, Name, mountDir, request.ReadOnly);
@@ -224,25 +252,31 @@ public sealed class FuseLoopBackend : IMapBackend
     /// <inheritdoc/>
     /// <remarks>
     /// Kills rbd-fuse (the only Ceph client of the device) and aborts its FUSE connection, so
-    /// that the loop device's reads and writes fail at once instead of hanging; then the FUSE
-    /// mount is detached lazily and the loop device marked for release.
+    /// that the loop device's reads and writes fail at once instead of hanging; then the loop
+    /// device is marked for release.
     /// </remarks>
     public async Task ForceUnmapAsync(MappedDevice device, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(device);
         string mountDir = MountDirFor(device.Volume);
+        List<LoopDevice> loops = await OurLoopsAsync(mountDir, Path.Combine(mountDir, device.Volume.Image), cancellationToken).ConfigureAwait(false);
         List<int> pids = RbdFuseProcesses(mountDir);
+        // Read while rbd-fuse lives: its mount, and so the connection's number, is in its namespace.
+        List<string> connections = pids.Select(pid => FuseConnections.MinorOf(mountDir, $"/proc/{pid}/mountinfo"))
+            .Append(FuseConnections.MinorOf(mountDir, "/proc/self/mountinfo"))
+            .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         pids.ForEach(pid => LinuxProcesses.Signal(pid, LinuxProcesses.SIGKILL));
         if (pids.Count > 0)
         {
             _log?.Invoke(MapLogLevel.Warning, $"fuse: killed rbd-fuse (pid {string.Join(", ", pids)}) serving {device.DevicePath}");
         }
 
-        FuseConnections.Abort(mountDir);
-        // Listed before the FUSE mount goes: once it is detached the loop device's back file
-        // reads "/IMAGE" and no longer names this volume, and the device would leak.
-        List<LoopDevice> loops = await OurLoopsAsync(mountDir, Path.Combine(mountDir, device.Volume.Image), cancellationToken).ConfigureAwait(false);
-        await _runner.RunAsync("umount", ["-l", mountDir], _timeout, cancellationToken).ConfigureAwait(false);
+        connections.ForEach(minor => FuseConnections.AbortConnection(minor));
+        if (MountTable.IsMountPoint(mountDir))
+        {
+            await _runner.RunAsync("umount", ["-l", mountDir], _timeout, cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (LoopDevice loop in loops)
         {
             // Busy (a file system still on it): marked to be freed when its last user goes.
@@ -251,20 +285,49 @@ public sealed class FuseLoopBackend : IMapBackend
     }
 
     /// <summary>
-    /// The loop devices on this volume's rbd-fuse file. None without the mount directory (it
-    /// outlives a dead rbd-fuse until it is unmounted), which saves listing loop devices, a
-    /// process start, on every release of a volume that never used this backend.
+    /// The loop devices on this volume's rbd-fuse file: by their back file while rbd-fuse
+    /// lives; once it is gone (its mount gone with its namespace, the back file reads
+    /// <c>/&lt;image&gt;</c>) the one the map recorded, if it still reads so. The record
+    /// outlives the holder (it is in the state directory), so a restarted holder and
+    /// <c>release</c> still see a dead device with a file system on it. None without the
+    /// mount directory (removed only once the volume is unmapped), which saves listing
+    /// loop devices, a process start, on every release of a volume that never used this
+    /// backend.
     /// </summary>
     private async Task<List<LoopDevice>> OurLoopsAsync(string mountDir, string imageFile, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(mountDir) && !MountTable.IsMountPoint(mountDir))
         {
-            return []; // a dead rbd-fuse's mount fails stat (ENOTCONN), hence the mount table
+            return []; // a dead rbd-fuse's host mount (older versions) fails stat, hence the mount table
         }
 
+        string? recorded = RecordedDevice(mountDir);
+        string orphaned = "/" + Path.GetFileName(imageFile);
         return (await ListLoopsAsync(cancellationToken).ConfigureAwait(false))
-            .Where(l => string.Equals(l.BackFile, imageFile, StringComparison.Ordinal))
+            .Where(l => string.Equals(l.BackFile, imageFile, StringComparison.Ordinal)
+                || (string.Equals(l.Device, recorded, StringComparison.Ordinal) && string.Equals(l.BackFile, orphaned, StringComparison.Ordinal)))
             .ToList();
+    }
+
+    /// <summary>Where the map records its loop device: <c>&lt;mount&gt;.loop</c>, a symbolic link to it.</summary>
+    private static string RecordOf(string mountDir) => mountDir + ".loop";
+
+    private static void RecordDevice(string mountDir, string device)
+    {
+        File.Delete(RecordOf(mountDir));
+        File.CreateSymbolicLink(RecordOf(mountDir), device);
+    }
+
+    private static string? RecordedDevice(string mountDir)
+    {
+        try
+        {
+            return new FileInfo(RecordOf(mountDir)).LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private async Task<IReadOnlyList<LoopDevice>> ListLoopsAsync(CancellationToken cancellationToken)
@@ -279,9 +342,10 @@ public sealed class FuseLoopBackend : IMapBackend
     }
 
     /// <summary>
-    /// Unmounts the FUSE mount, waits for its rbd-fuse to exit (signalling it if needed; it
-    /// closes the image on its way out, which waits for the OSDs), removes the directory.
-    /// Returns only once no rbd-fuse serves the mount any more.
+    /// Stops rbd-fuse (SIGTERM: it unmounts, closes the image, which waits for the OSDs, and
+    /// exits), waits for it to be gone, removes the directory. Returns only once no rbd-fuse
+    /// serves the mount any more. A mount in the host's namespace (older versions) is
+    /// unmounted first.
     /// </summary>
     private async Task UnmountFuseAsync(string mountDir, CancellationToken cancellationToken)
     {
@@ -299,6 +363,7 @@ public sealed class FuseLoopBackend : IMapBackend
         }
 
         await StopRbdFuseAsync(mountDir).ConfigureAwait(false);
+        File.Delete(RecordOf(mountDir)); // its loop devices are gone: the caller waited for that
         try
         {
             Directory.Delete(mountDir);
@@ -311,11 +376,14 @@ public sealed class FuseLoopBackend : IMapBackend
 
     private async Task StopRbdFuseAsync(string mountDir)
     {
+        // One scan of /proc, then only those processes are watched: every holder of a host
+        // stops at once at shutdown, and each scan reads every process's command line.
+        List<int> pids = RbdFuseProcesses(mountDir);
         var stopwatch = Stopwatch.StartNew();
         bool terminated = false, killed = false;
         while (true)
         {
-            List<int> pids = RbdFuseProcesses(mountDir);
+            pids.RemoveAll(pid => !LinuxProcesses.IsRunning(pid));
             if (pids.Count == 0)
             {
                 return;
@@ -335,7 +403,7 @@ public sealed class FuseLoopBackend : IMapBackend
                 killed = true;
             }
 
-            if (!terminated && stopwatch.Elapsed > TimeSpan.FromSeconds(3))
+            if (!terminated)
             {
                 pids.ForEach(pid => LinuxProcesses.Signal(pid, LinuxProcesses.SIGTERM));
                 terminated = true;
@@ -350,9 +418,7 @@ public sealed class FuseLoopBackend : IMapBackend
 
     /// <summary>The rbd-fuse processes serving <paramref name="mountDir"/>.</summary>
     internal static List<int> RbdFuseProcesses(string mountDir) =>
-        LinuxProcesses.Find(argv =>
-            string.Equals(Path.GetFileName(argv[0]), "rbd-fuse", StringComparison.Ordinal)
-            && argv.Any(a => string.Equals(a, mountDir, StringComparison.Ordinal)));
+        LinuxProcesses.Find("rbd-fuse", argv => argv.Any(a => string.Equals(a, mountDir, StringComparison.Ordinal)));
 
     private async Task CleanUpAfterFailureAsync(string mountDir)
     {

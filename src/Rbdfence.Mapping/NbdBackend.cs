@@ -145,9 +145,7 @@ public sealed class NbdBackend : IMapBackend
     {
         ArgumentNullException.ThrowIfNull(volume);
         string spec = volume.ToString();
-        return LinuxProcesses.Find(argv =>
-            string.Equals(System.IO.Path.GetFileName(argv[0]), "rbd-nbd", StringComparison.Ordinal)
-            && argv.Contains(spec, StringComparer.Ordinal));
+        return LinuxProcesses.Find("rbd-nbd", argv => argv.Contains(spec, StringComparer.Ordinal));
     }
 
     /// <inheritdoc/>

@@ -345,6 +345,11 @@ public sealed class FaultRound : IAsyncDisposable
             foreach (string root in roots)
             {
                 string dir = Path.Combine(root, volume.Replace("/", "%2F", StringComparison.Ordinal));
+                if (Directory.Exists(root))
+                {
+                    File.Delete(dir + ".loop"); // the map's record of its loop device
+                }
+
                 if (Directory.Exists(dir))
                 {
                     await Local.RunAsync("rmdir", dir);

@@ -206,6 +206,7 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
 
         // A fenced holder may fail to unmount its rbd-fuse (its I/O is cut off); the mount
         // died with its namespace, the empty directory is ours to remove.
+        await LocalTry("rm", "-f", "/run/rbdfence/fuse/rbd%2F" + volume["rbd/".Length..] + ".loop"); // the map's record of its device
         await LocalTry("rmdir", "/run/rbdfence/fuse/rbd%2F" + volume["rbd/".Length..]);
         Directory.Delete(work, recursive: true);
     }

@@ -27,8 +27,11 @@ public sealed class TestHost(MultiHostCluster cluster, string name, string netns
 
     /// <summary>Runs <c>rbdfence ARGS --conf CONF</c> on this host.</summary>
     public Task<CommandResult> RbdfenceAsync(params string[] arguments) =>
-        cluster.Cluster.RunAsync("env", [.. Identity(), "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath, .. LeastPrivilege],
-            TimeSpan.FromSeconds(120), Namespace);
+        cluster.Cluster.RunAsync("env", RbdfenceCommandLine(arguments)[1..], TimeSpan.FromSeconds(120), Namespace);
+
+    /// <summary>The command line that runs <c>rbdfence ARGS --conf CONF</c> as this host, for a script to run.</summary>
+    public string[] RbdfenceCommandLine(params string[] arguments) =>
+        ["env", .. Identity(), "dotnet", BuiltTools.Rbdfence, .. arguments, "--conf", cluster.Cluster.ConfPath, .. LeastPrivilege];
 
     /// <summary>Runs any command on this host (in its namespace), with the cluster's CEPH_CONF.</summary>
     public Task<CommandResult> RunAsync(string tool, params string[] arguments) =>

@@ -137,6 +137,52 @@ public sealed class FuseLoopBackendTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task An_rbd_fuse_started_while_another_volume_is_mounted_does_not_pin_that_volume()
+    {
+        // rbd-fuse's own mount namespace starts as a copy of the host's, the first volume's
+        // ext4 included: kept there, that copy would keep the ext4 and its loop device alive
+        // after the host unmounts it, and the first volume could never be unmapped.
+        VolumeSpec first = await CreateImageAsync(), second = await CreateImageAsync();
+        string mountPoint = Path.Combine(_dir, "first");
+        Directory.CreateDirectory(mountPoint);
+        MappedDevice a = await _backend.MapAsync(Request(first));
+        MappedDevice? b = null;
+        bool mounted = false;
+        try
+        {
+            await Shell.RunAsync("mkfs.ext4", "-q", a.DevicePath);
+            await Shell.RunAsync("mount", a.DevicePath, mountPoint);
+            mounted = true;
+            b = await _backend.MapAsync(Request(second));
+            int secondFuse = Assert.Single(_backend.ServingProcesses(second));
+            string seen = await File.ReadAllTextAsync($"/proc/{secondFuse}/mountinfo");
+            Assert.DoesNotContain(mountPoint, seen, StringComparison.Ordinal);
+            Assert.DoesNotContain(_backend.MountDirFor(first), seen, StringComparison.Ordinal);
+            Assert.DoesNotContain(_backend.MountDirFor(second), await File.ReadAllTextAsync("/proc/self/mountinfo"), StringComparison.Ordinal);
+
+            await Shell.RunAsync("umount", mountPoint);
+            mounted = false;
+            await _backend.UnmapAsync(a); // fails while a copy of the ext4 keeps its loop device busy
+            await AssertNothingLeftAsync(first);
+        }
+        finally
+        {
+            if (mounted)
+            {
+                await Shell.RunAsync("umount", mountPoint);
+                await _backend.UnmapAsync(a);
+            }
+
+            if (b is not null)
+            {
+                await _backend.UnmapAsync(b);
+            }
+        }
+
+        await AssertNothingLeftAsync(second);
+    }
+
     private async Task AssertNothingLeftAsync(VolumeSpec volume)
     {
         string mountDir = _backend.MountDirFor(volume);

@@ -10,9 +10,9 @@ namespace Rbdfence.Mapping.Tests;
 /// <summary>
 /// The unmap's last step on the rbd-fuse path: the image is let go only once no rbd-fuse
 /// serves the mount any more. No cluster here: the "rbd-fuse" is a stand-in process named
-/// like one and carrying the mount directory in its command line (how the backend finds
-/// its own), which ignores SIGTERM as an rbd-fuse stuck closing its image against a
-/// down OSD does.
+/// like one (argv[0] and the kernel's process name) and carrying the mount directory in
+/// its command line (how the backend finds its own), which ignores SIGTERM as an rbd-fuse
+/// stuck closing its image against a down OSD does.
 /// </summary>
 public sealed class FuseStopTests : IDisposable
 {
@@ -34,12 +34,14 @@ public sealed class FuseStopTests : IDisposable
             ArgumentList =
             {
                 "-c",
-                "exec -a rbd-fuse /usr/bin/python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)' \"$0\"",
+                "exec -a rbd-fuse /usr/bin/python3 -c 'import ctypes, signal, time; ctypes.CDLL(None).prctl(15, b\"rbd-fuse\", 0, 0, 0); signal.signal(signal.SIGTERM, signal.SIG_IGN); print(\"deaf\", flush=True); time.sleep(120)' \"$0\"",
                 mountDir,
             },
+            RedirectStandardOutput = true,
         })!;
         try
         {
+            Assert.Equal("deaf", await stuck.StandardOutput.ReadLineAsync()); // SIGTERM ignored from here on
             await WaitUntilAsync(() => backend.ServingProcesses(volume).Contains(stuck.Id));
             bool servedAtRelease = true;
             var clock = Stopwatch.StartNew();

@@ -18,6 +18,7 @@ public sealed class BootedHost : IAsyncDisposable
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
 
     private readonly BootCluster _cluster;
+    private string? _journal;
 
     private BootedHost(BootCluster cluster, int index, string name, string hostName, string etcCeph)
     {
@@ -89,6 +90,12 @@ public sealed class BootedHost : IAsyncDisposable
             arguments.AddRange(["--loop-devices", loops.ToString(CultureInfo.InvariantCulture)]);
         }
 
+        if (options?.KeepJournal == true)
+        {
+            _journal ??= Directory.CreateDirectory(Path.Join(_cluster.Work, HostName + "-journal-" + Guid.NewGuid().ToString("N")[..6])).FullName;
+            arguments.AddRange(["--journal-dir", _journal]);
+        }
+
         if (options?.MachineId is { } machineId)
         {
             arguments.AddRange(["--machine-id", machineId]);
@@ -143,6 +150,28 @@ public sealed class BootedHost : IAsyncDisposable
     }
 
     /// <summary>
+    /// The journal of <paramref name="units"/> kept on this machine (<see cref="BootOptions.KeepJournal"/>),
+    /// every boot of it: readable after a power-off, when the stop jobs are what is in question.
+    /// </summary>
+    public async Task<string> KeptJournalAsync(params string[] units)
+    {
+        if (_journal is null)
+        {
+            return "(no journal kept: boot with KeepJournal)";
+        }
+
+        var arguments = new List<string> { "--directory", _journal, "--no-pager", "-o", "short-precise" };
+        foreach (string unit in units)
+        {
+            arguments.Add("-u");
+            arguments.Add(unit);
+        }
+
+        CommandResult journal = await Processes.RunAsync("journalctl", arguments);
+        return journal.StdOut + journal.StdErr;
+    }
+
+    /// <summary>
     /// Polls <paramref name="command"/> inside the container until it succeeds; on timeout,
     /// throws with the journal of <paramref name="units"/> so the failure says why.
     /// </summary>
@@ -192,6 +221,12 @@ public sealed record BootOptions
     /// --writable-os</c>: /usr and their state through throwaway overlays).
     /// </summary>
     public bool WritableOs { get; init; }
+
+    /// <summary>
+    /// Its journal is kept on this machine (<c>nspawn-host boot --journal-dir</c>), so that
+    /// what its units did while it powered off can be read (<see cref="BootedHost.KeptJournalAsync"/>).
+    /// </summary>
+    public bool KeepJournal { get; init; }
 
     /// <summary>Loop devices the host gets at least (<c>nspawn-host boot --loop-devices</c>); null: the script's default.</summary>
     public int? LoopDevices { get; init; }

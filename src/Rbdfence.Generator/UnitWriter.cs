@@ -63,8 +63,14 @@ public sealed class UnitWriter
     public static string DeviceOf(string spec) => UnitNames.DeviceOf(spec);
 
     /// <summary>
-    /// The <c>.mount</c> unit: bound to (and after) the volume's service, ordered like a
-    /// <c>_netdev</c> mount (after network-online.target, before remote-fs.target unless nofail).
+    /// The <c>.mount</c> unit: bound to (and after) the volume's service, ordered as systemd
+    /// orders a <c>_netdev</c> mount (after network-online.target, before remote-fs.target
+    /// unless nofail, stopped by umount.target), but written out with
+    /// <c>DefaultDependencies=no</c>: once mounted, systemd recomputes a mount's default
+    /// ordering from what mountinfo and utab say of it, and a mount seen there without
+    /// <c>_netdev</c> (mounted by hand, or utab written late under load) became a local file
+    /// system, ordered before local-fs.target. At shutdown that closed a cycle through the
+    /// volume's service, and systemd deleted the service's stop job: no ordered release.
     /// </summary>
     public string MountUnitText(VolumeEntry volume)
     {
@@ -74,10 +80,13 @@ public sealed class UnitWriter
             .Append("[Unit]\n")
             .Append("Documentation=").Append(Documentation).Append('\n')
             .Append("SourcePath=").Append(Plain(sourcePath)).Append('\n')
+            .Append("DefaultDependencies=no\n")
             .Append("BindsTo=").Append(instance).Append('\n')
             .Append("After=").Append(instance).Append('\n')
-            .Append("After=network-online.target\n")
-            .Append("Wants=network-online.target\n");
+            .Append("After=remote-fs-pre.target network.target network-online.target\n")
+            .Append("Wants=network-online.target\n")
+            .Append("Conflicts=umount.target\n")
+            .Append("Before=umount.target\n");
         if (!volume.NoFail)
         {
             text.Append("Before=remote-fs.target\n");

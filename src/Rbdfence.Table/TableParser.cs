@@ -230,8 +230,8 @@ public static class TableParser
             switch (key)
             {
                 case "nofail":
-                    // Kept in Options=: systemd reads it there and then does not order the
-                    // mount Before=remote-fs.target, which would hold up boot (as in fstab).
+                    // The mount is then not ordered Before=remote-fs.target, which would hold
+                    // up boot (as in fstab); kept in Options= for whoever reads the unit.
                     to = to with { NoFail = true, MountOptions = [.. to.MountOptions, option] };
                     break;
                 case "noauto":

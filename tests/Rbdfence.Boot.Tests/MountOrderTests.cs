@@ -46,6 +46,9 @@ public sealed class MountOrderTests(BootCluster cluster, ITestOutputHelper outpu
                 .Where(l => l.Contains("ordering cycle", StringComparison.Ordinal) || l.Contains("Found dependency on", StringComparison.Ordinal) || l.Contains("to break ordering cycle", StringComparison.Ordinal))
                 .ToArray();
             Assert.True(cycle.Length == 0, "systemd found an ordering cycle at power-off:\n" + string.Join('\n', cycle));
+            // The service's own stop job ran (a job deleted to break a cycle never says "Stopping").
+            string stopped = await a.KeptJournalAsync(service);
+            Assert.True(stopped.Contains("Stopping ", StringComparison.Ordinal), $"no stop job ran for {service}; its journal:\n{stopped}");
             using JsonDocument locks = JsonDocument.Parse((await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut);
             Assert.True(locks.RootElement.GetArrayLength() == 0, $"{volume} kept its lock after power-off: {locks.RootElement}; journal:\n{await a.KeptJournalAsync(service, Scenario.MountUnit)}");
         }

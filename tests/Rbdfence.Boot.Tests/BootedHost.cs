@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 using Rbdfence.TestCluster;
 
@@ -139,14 +140,7 @@ public sealed class BootedHost : IAsyncDisposable
     /// <summary>This boot's journal for <paramref name="units"/> (all of it when none).</summary>
     public async Task<string> JournalAsync(params string[] units)
     {
-        var arguments = new List<string> { "journalctl", "-b", "--no-pager", "-o", "short-precise" };
-        foreach (string unit in units)
-        {
-            arguments.Add("-u");
-            arguments.Add(unit);
-        }
-
-        return (await RunAsync([.. arguments])).StdOut;
+        return (await RunAsync(["journalctl", "-b", "--no-pager", "-o", "short-precise", .. UnitFilter(units)])).StdOut;
     }
 
     /// <summary>
@@ -160,16 +154,12 @@ public sealed class BootedHost : IAsyncDisposable
             return "(no journal kept: boot with KeepJournal)";
         }
 
-        var arguments = new List<string> { "--directory", _journal, "--no-pager", "-o", "short-precise" };
-        foreach (string unit in units)
-        {
-            arguments.Add("-u");
-            arguments.Add(unit);
-        }
-
-        CommandResult journal = await Processes.RunAsync("journalctl", arguments);
+        CommandResult journal = await Processes.RunAsync("journalctl", ["--directory", _journal, "--no-pager", "-o", "short-precise", .. UnitFilter(units)]);
         return journal.StdOut + journal.StdErr;
     }
+
+    /// <summary>journalctl's <c>-u UNIT</c> for each of <paramref name="units"/>.</summary>
+    private static IEnumerable<string> UnitFilter(string[] units) => units.SelectMany(unit => new[] { "-u", unit });
 
     /// <summary>
     /// Polls <paramref name="command"/> inside the container until it succeeds; on timeout,

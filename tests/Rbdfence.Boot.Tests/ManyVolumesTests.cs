@@ -114,14 +114,13 @@ public sealed class ManyVolumesTests(BootCluster cluster, ITestOutputHelper outp
         // And no lock: each volume is free for another host.
         string locks = (await cluster.Cluster.RunAsync(
             "sh", ["-c", "for v; do rbd lock ls --format json \"$v\"; echo; done", "sh", .. volumes], TimeSpan.FromSeconds(120))).EnsureSuccess().StdOut;
-        int[] keptIndexes = locks.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select((l, i) => (l, i)).Where(x => x.l.Trim() != "[]").Select(x => x.i).ToArray();
+        string[] lines = locks.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        int[] keptIndexes = Enumerable.Range(0, lines.Length).Where(i => lines[i].Trim() != "[]").ToArray();
         if (keptIndexes.Length > 0)
         {
-            string[] lines = locks.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             string kept = string.Join('\n', keptIndexes.Select(i => $"{volumes[i]} {lines[i].Trim()}"));
             // What the stop jobs of those volumes (and the shared daemon) said on the way down.
-            string journal = await host.KeptJournalAsync([.. keptIndexes.Select(i => services[i]), .. keptIndexes.Select(i => $"srv-v{i:000}.mount"), "rbdfenced.service"]);
+            string journal = await host.KeptJournalAsync([.. keptIndexes.Select(i => services[i]), .. keptIndexes.Select(i => mountUnits[i]), "rbdfenced.service"]);
             Assert.Fail($"locks kept after power-off:\n{kept}\njournal:\n{Tail(journal, 300)}");
         }
         BootCluster.Report($"{convergedLine}; {stopLine}, nothing left");

@@ -80,8 +80,8 @@ internal static class Commands
 
     private static readonly Option<string> Connection = new Option<string>("--connection")
     {
-        Description = "own: this process connects to the cluster and holds the lock; shared: the host's rbdfence daemon holds it over its " +
-            "one connection and this process only maps (default: $RBDFENCE_CONNECTION, else own)",
+        Description = "own: this process connects to the cluster and takes or holds the lock; shared: the host's rbdfence daemon takes and " +
+            "holds it over its one connection, and this process connects to nothing (hold only maps) (default: $RBDFENCE_CONNECTION, else own)",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RBDFENCE_CONNECTION") is { Length: > 0 } connection ? connection : "own",
     }.AcceptOnlyFromAmong("own", "shared");
 
@@ -126,7 +126,7 @@ internal static class Commands
             "rbdfence: mount a Ceph RBD volume read-write only while this host holds its exclusive lock.\n" +
             ExitCodeHelp());
 
-        root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", Acquire, Mode, Grace, KubeletCookie, Wait, BlocklistExpiry, MountPoint));
+        root.Subcommands.Add(Verb("acquire", "Take the volume's exclusive lock for this host, fencing a stale holder first", AcquireWithoutConnecting, Acquire, [Mode, Grace, KubeletCookie, Wait, BlocklistExpiry, MountPoint, Connection]));
         root.Subcommands.Add(Verb("release", "Release this host's lock and wake the hosts waiting for it", ReleaseWithoutCluster, Release, [Mode, KubeletCookie]));
         root.Subcommands.Add(Verb("status", "Show who holds the volume, since when, live or stale, and who watches it", Status, Mode, Grace));
         root.Subcommands.Add(Verb("hold", "Hold the lock and serve the volume as a block device until stopped (the systemd service's main process)", HoldWithoutConnecting, Hold, [Mode, Grace, KubeletCookie, Backend, Interval, DeviceLink, ReadOnly, BlocklistExpiry, Connection]));
@@ -308,10 +308,46 @@ internal static class Commands
 
         // The backend's own checks before anything is asked of the daemon, as a holder of its own does.
         _ = DataPathFor(mode == LockMode.Managed ? LockMode.Managed : LockMode.Advisory);
-        CephClientOptions client = Holding.SharedConnection.SharedProtocol.Client(id, keyring, conf, TimeSpan.FromSeconds(parse.GetValue(ConnectTimeout)));
-        string[] request = Holding.SharedConnection.SharedProtocol.Options(
+        string[] request = SharedRequest(parse,
         [
-            new("mode", OptionNames.Of(mode)),
+            new("interval", parse.GetValue(Interval).ToString(CultureInfo.InvariantCulture)),
+            new("device-link", parse.GetValue(DeviceLink)),
+        ]);
+        string socket = Holding.SharedConnection.SharedProtocol.SocketPath(Lease.StateDirectory);
+        TimeSpan interval = TimeSpan.FromSeconds(parse.GetValue(Interval));
+        return Task.FromResult<int?>(Holding.SharedConnection.SharedHoldClient.Run(socket, spec, request, DataPathFor, parse.GetValue(DeviceLink), interval, cancel));
+    }
+
+    /// <summary>
+    /// <c>acquire --connection shared</c> (the unit's ExecStartPre of a shared volume): the
+    /// host's daemon takes the lock, and waits for it, over its one cluster connection; this
+    /// process connects to nothing. Null: own connection, the verb connects as usual.
+    /// </summary>
+    private static Task<int?> AcquireWithoutConnecting(ParseResult parse, VolumeSpec spec, Output output, CancellationToken cancel)
+    {
+        if (parse.GetValue(Connection) != "shared")
+        {
+            return Task.FromResult<int?>(null);
+        }
+
+        TimeSpan wait = WaitFor(parse);
+        string[] request = SharedRequest(parse,
+            [new("wait", (wait == Timeout.InfiniteTimeSpan ? -1 : wait.TotalSeconds).ToString(CultureInfo.InvariantCulture))]);
+        string socket = Holding.SharedConnection.SharedProtocol.SocketPath(Lease.StateDirectory);
+        Holding.SharedConnection.SharedAcquireClient.Answer answer = Holding.SharedConnection.SharedAcquireClient.Run(socket, spec, request, output.Progress, cancel);
+        return Task.FromResult<int?>(answer.Result is { } result
+            ? output.Acquired(spec, HostIdentity.FromSystem().HostName, result.Mode, answer.Cookie, OptionValues.BlocklistExpiryOf(parse, BlocklistExpiry), result)
+            : output.Fail(answer.ExitCode, answer.Message ?? $"{spec}: the shared connection failed"));
+    }
+
+    /// <summary>A request to the host's shared connection: the lock's and the client's options, then <paramref name="verbOptions"/>.</summary>
+    private static string[] SharedRequest(ParseResult parse, KeyValuePair<string, string?>[] verbOptions)
+    {
+        CephClientOptions client = Holding.SharedConnection.SharedProtocol.Client(
+            parse.GetValue(Id)!, parse.GetValue(Keyring), parse.GetValue(Conf), TimeSpan.FromSeconds(parse.GetValue(ConnectTimeout)));
+        return Holding.SharedConnection.SharedProtocol.Options(
+        [
+            new("mode", OptionNames.Of(parse.GetValue(Mode))),
             new("grace", parse.GetValue(Grace).ToString(CultureInfo.InvariantCulture)),
             new("blocklist-expiry", OptionValues.BlocklistExpiryOf(parse, BlocklistExpiry).TotalSeconds.ToString(CultureInfo.InvariantCulture)),
             new("kubelet-cookie", parse.GetValue(KubeletCookie) ? "yes" : "no"),
@@ -319,12 +355,8 @@ internal static class Commands
             new("keyring", client.Keyring),
             new("conf", client.Conf),
             new("connect-timeout", client.ConnectTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)),
-            new("interval", parse.GetValue(Interval).ToString(CultureInfo.InvariantCulture)),
-            new("device-link", parse.GetValue(DeviceLink)),
+            .. verbOptions,
         ]);
-        string socket = Holding.SharedConnection.SharedProtocol.SocketPath(Lease.StateDirectory);
-        TimeSpan interval = TimeSpan.FromSeconds(parse.GetValue(Interval));
-        return Task.FromResult<int?>(Holding.SharedConnection.SharedHoldClient.Run(socket, spec, request, DataPathFor, parse.GetValue(DeviceLink), interval, cancel));
     }
 
     private static async Task<int> Map(ParseResult parse, Invocation it, CancellationToken cancel)

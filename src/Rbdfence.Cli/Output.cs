@@ -56,7 +56,11 @@ internal sealed partial class Output(bool json)
         }
     }
 
-    public int Acquired(FencedVolume volume, AcquireResult result)
+    public int Acquired(FencedVolume volume, AcquireResult result) =>
+        Acquired(volume.Spec, volume.Host.HostName, volume.Mode, volume.Cookie, volume.Options.BlocklistExpiry, result);
+
+    /// <summary>An acquire's outcome, also when the host's shared connection took the lock.</summary>
+    public int Acquired(VolumeSpec spec, string hostName, LockMode mode, string cookie, TimeSpan blocklistExpiry, AcquireResult result)
     {
         int code = result.MayMap ? ExitCodes.Ok : ExitCodes.Contended;
         if (json)
@@ -65,9 +69,9 @@ internal sealed partial class Output(bool json)
             {
                 w.WriteString("result", result.Status.ToString().ToLowerInvariant());
                 w.WriteNumber("at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                w.WriteString("volume", volume.Spec.ToString());
+                w.WriteString("volume", spec.ToString());
                 w.WriteString("mode", OptionNames.Of(result.Mode));
-                w.WriteString("cookie", volume.Cookie);
+                w.WriteString("cookie", cookie);
                 w.WriteString("fenced", result.Fenced);
                 if (result.Holder is { } h)
                 {
@@ -80,22 +84,22 @@ internal sealed partial class Output(bool json)
 
         if (result.Fenced is { } fenced)
         {
-            Console.WriteLine($"fenced {fenced} (blocklisted for {volume.Options.BlocklistExpiry.TotalMinutes:0} min) and broke its stale lock");
+            Console.WriteLine($"fenced {fenced} (blocklisted for {blocklistExpiry.TotalMinutes:0} min) and broke its stale lock");
         }
 
         switch (result.Status)
         {
             case AcquireStatus.Acquired:
-                Console.WriteLine($"{volume.Spec}: locked by this host ({volume.Host.HostName}), {OptionNames.Of(volume.Mode)} mode");
+                Console.WriteLine($"{spec}: locked by this host ({hostName}), {OptionNames.Of(mode)} mode");
                 break;
             case AcquireStatus.AlreadyHeld:
-                Console.WriteLine($"{volume.Spec}: already locked by this host ({volume.Host.HostName}) in this boot");
+                Console.WriteLine($"{spec}: already locked by this host ({hostName}) in this boot");
                 break;
             case AcquireStatus.Free:
-                Console.WriteLine($"{volume.Spec}: no live peer owns the managed lock; the exclusive map takes it");
+                Console.WriteLine($"{spec}: no live peer owns the managed lock; the exclusive map takes it");
                 break;
             default:
-                Console.Error.WriteLine($"rbdfence: {volume.Spec} is held by {result.Holder}{(result.Reason is { } why ? $" ({why})" : string.Empty)}; try again later or use --wait");
+                Console.Error.WriteLine($"rbdfence: {spec} is held by {result.Holder}{(result.Reason is { } why ? $" ({why})" : string.Empty)}; try again later or use --wait");
                 break;
         }
 

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using System.Threading.Tasks;
 using Rbdfence.TestCluster;
 using Xunit;
@@ -147,6 +148,93 @@ public sealed class SharedConnectionTests(MultiHostCluster cluster, ITestOutputH
         Assert.Contains("rbdfenced.service", held.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain(volume["rbd/".Length..], (await LocalRun("losetup", "-a")).StdOut, StringComparison.Ordinal);
         (await host.RbdfenceAsync("release", volume)).EnsureSuccess();
+    }
+
+    [Fact]
+    public async Task A_shared_acquire_locks_over_the_daemons_one_client_waits_for_a_release_and_a_withdrawn_wait_takes_nothing()
+    {
+        TestHost host = cluster.Host(5), peer = cluster.Host(3);
+        await using BackgroundProcess daemon = host.StartRbdfenceDaemon();
+        await using BackgroundProcess peerDaemon = peer.StartRbdfenceDaemon();
+        string first = await cluster.CreateImageAsync("sharedacq"), second = await cluster.CreateImageAsync("sharedacq");
+
+        // Both locks are taken by the daemon's one client (an acquire of its own connects a new
+        // client each time), and the daemon saved the lease: a second acquire is "already".
+        CommandResult took = await RetryWhileStartingAsync(() => host.RbdfenceAsync("acquire", first, "--connection", "shared", "--wait", "30"));
+        Assert.Contains($"{first}: locked by this host (host-5)", took.EnsureSuccess().StdOut, StringComparison.Ordinal);
+        JsonElement json = JsonResult.Parse((await host.RbdfenceAsync("acquire", second, "--connection", "shared", "--json")).EnsureSuccess().StdOut);
+        Assert.Equal("acquired", json.Text("result"));
+        Assert.Equal(json.Text("cookie"), (await LockerAsync(second)).Cookie);
+        Assert.Equal((await LockerAsync(first)).Client, (await LockerAsync(second)).Client);
+        Assert.Contains("already locked by this host", (await host.RbdfenceAsync("acquire", first, "--connection", "shared")).EnsureSuccess().StdOut, StringComparison.Ordinal);
+
+        // Another host, through its own daemon: contended without --wait (75), waiting with
+        // it (its status says for whom), holding once the lock is let go.
+        CommandResult busy = await RetryWhileStartingAsync(() => peer.RbdfenceAsync("acquire", first, "--connection", "shared"));
+        Assert.Equal(75, busy.ExitCode);
+        Assert.Contains("is held by host-5", busy.StdErr, StringComparison.Ordinal);
+        await using (BackgroundProcess waiter = peer.StartRbdfence("acquire", first, "--connection", "shared", "--wait", "60"))
+        {
+            await waiter.WaitForStdErrAsync("held by host-5", TimeSpan.FromSeconds(30));
+            var clock = Stopwatch.StartNew();
+            (await host.RbdfenceAsync("release", first)).EnsureSuccess();
+            (int code, string stdout, string stderr) = await waiter.WaitAsync(TimeSpan.FromSeconds(30));
+            output.WriteLine($"the waiter through host-3's daemon held {clock.ElapsedMilliseconds} ms after host-5's release began");
+            Assert.True(code == 0, stderr);
+            Assert.Contains($"{first}: locked by this host (host-3)", stdout, StringComparison.Ordinal);
+        }
+
+        // A wait withdrawn (systemd stopping a unit still in ExecStartPre) takes nothing later:
+        // once host-3 lets go, the volume stays unlocked.
+        await using (BackgroundProcess withdrawn = host.StartRbdfence("acquire", first, "--connection", "shared", "--wait", "60"))
+        {
+            await withdrawn.WaitForStdErrAsync("held by host-3", TimeSpan.FromSeconds(30));
+            withdrawn.Terminate();
+            (int code, _, string stderr) = await withdrawn.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(1, code);
+            Assert.Contains("stopped by a signal", stderr, StringComparison.Ordinal);
+        }
+
+        (await peer.RbdfenceAsync("release", first)).EnsureSuccess();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", first)).EnsureSuccess().StdOut.Trim());
+        (await host.RbdfenceAsync("release", second)).EnsureSuccess();
+        Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", second)).EnsureSuccess().StdOut.Trim());
+    }
+
+    [Fact]
+    public async Task Without_the_daemon_a_shared_acquire_fails_69_and_takes_nothing()
+    {
+        TestHost host = cluster.Host(5);
+        string volume = await cluster.CreateImageAsync("sharedacqnodaemon");
+        CommandResult acquired = await host.RbdfenceAsync("acquire", volume, "--connection", "shared");
+        Assert.Equal(69, acquired.ExitCode);
+        Assert.Contains("rbdfenced.service", acquired.StdErr, StringComparison.Ordinal);
+        Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
+    }
+
+    /// <summary>The lock's one locker (client and cookie), as Ceph lists it.</summary>
+    private async Task<(string Client, string Cookie)> LockerAsync(string volume)
+    {
+        using JsonDocument locks = JsonDocument.Parse((await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut);
+        JsonElement locker = Assert.Single(locks.RootElement.EnumerateArray());
+        return (locker.GetProperty("locker").GetString()!, locker.GetProperty("id").GetString()!);
+    }
+
+    /// <summary>A daemon just started may not listen yet: its socket is tried again for a few seconds (69 meanwhile).</summary>
+    private static async Task<CommandResult> RetryWhileStartingAsync(Func<Task<CommandResult>> run)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            CommandResult result = await run();
+            if (result.ExitCode != 69 || clock.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                return result;
+            }
+
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>

@@ -10,7 +10,9 @@ namespace Rbdfence.Holding.SharedConnection;
 /// The messages between a volume's unit process and the host's shared connection: one line
 /// each, a verb and its fields separated by NUL. The unit process asks once (<see cref="Hold"/>);
 /// then the daemon drives it: attach the data path, pass on systemd notifications, detach
-/// or kill, exit with a code. See docs/DESIGN.md, "One cluster connection per host".
+/// or kill, exit with a code. Before that, the unit's ExecStartPre may ask for the lock
+/// (<see cref="Acquire"/>): the daemon waits for it as asked, saying for whom it waits
+/// (<see cref="Status"/>), and answers with the outcome. See docs/DESIGN.md, "One cluster connection per host".
 /// </summary>
 public static class SharedProtocol
 {
@@ -19,6 +21,8 @@ public static class SharedProtocol
 
     // Unit process → daemon.
     public const string Hold = "hold";
+    /// <summary>Take the lock, waiting as asked (the unit's ExecStartPre); answered by <see cref="Acquired"/> or <see cref="Exit"/>.</summary>
+    public const string Acquire = "acquire";
     public const string Attached = "attached";
     public const string Failed = "failed";
     public const string LetGo = "let-go";
@@ -35,6 +39,8 @@ public static class SharedProtocol
     public const string Watchdog = "watchdog";
     public const string Alive = "alive";
     public const string Exit = "exit";
+    /// <summary>An acquire's outcome (<see cref="SharedAcquireResult"/>); the session ends with it.</summary>
+    public const string Acquired = "acquired";
 
     /// <summary>
     /// The cluster client a shared volume is held with, as the daemon keys its connections:

@@ -60,9 +60,9 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
     public async Task RunAsync(CancellationToken shutdown)
     {
         string? first = await _reader.ReadLineAsync(shutdown).ConfigureAwait(false);
-        if (first is null || SharedProtocol.Decode(first) is not [SharedProtocol.Hold, string specText, ..] request)
+        if (first is null || SharedProtocol.Decode(first) is not [string verb and (SharedProtocol.Hold or SharedProtocol.Acquire), string specText, ..] request)
         {
-            Send(SharedProtocol.Exit, ExitCodes.Usage.ToString(CultureInfo.InvariantCulture), "expected a hold request");
+            Send(SharedProtocol.Exit, ExitCodes.Usage.ToString(CultureInfo.InvariantCulture), "expected a hold or acquire request");
             return;
         }
 
@@ -74,49 +74,62 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
 
         _spec = spec.ToString();
         Task reading = ReadLoopAsync();
-        (int code, string? message) = await HoldAsync(spec, SharedProtocol.ParseOptions(request), shutdown).ConfigureAwait(false);
-        Send(SharedProtocol.Exit, code.ToString(CultureInfo.InvariantCulture), message ?? string.Empty);
+        Dictionary<string, string> options = SharedProtocol.ParseOptions(request);
+        (int code, string? message) = verb == SharedProtocol.Acquire
+            ? await AcquireAsync(spec, options, shutdown).ConfigureAwait(false)
+            : await HoldAsync(spec, options, shutdown).ConfigureAwait(false);
+        if (code != AnsweredCode)
+        {
+            Send(SharedProtocol.Exit, code.ToString(CultureInfo.InvariantCulture), message ?? string.Empty);
+        }
+
         _socket.Shutdown(SocketShutdown.Send);
         await reading.ConfigureAwait(false);
     }
 
+    /// <summary>An acquire that answered with its outcome: no exit message follows.</summary>
+    private const int AnsweredCode = -1;
+
+    /// <summary>
+    /// The unit's ExecStartPre over this host's connection: takes the lock, fencing a stale
+    /// holder, waiting as long as asked (for the cluster too), exactly as <c>rbdfence
+    /// acquire</c> over its own connection would; ends when the unit process goes away.
+    /// </summary>
+    private async Task<(int Code, string? Message)> AcquireAsync(VolumeSpec spec, Dictionary<string, string> options, CancellationToken shutdown)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_ended.Token, shutdown);
+        TimeSpan wait = options.TryGetValue("wait", out string? waitText) && double.TryParse(waitText, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)
+            ? seconds < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds)
+            : TimeSpan.Zero;
+        return await RunVolumeAsync(spec, options, wait, cancel.Token, async (volume, _) =>
+        {
+            string waitingSince = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            AcquireResult result = await Task.Run(
+                () => volume.AcquireAsync(wait, contended => Send(SharedProtocol.Status, $"waiting since {waitingSince} for the lock, held by {contended.Holder}"), cancel.Token),
+                cancel.Token).ConfigureAwait(false);
+            if (result.MayMap)
+            {
+                volume.SaveLease();
+            }
+
+            Send(SharedProtocol.Acquired, SharedAcquireResult.Fields(result, volume.Cookie));
+            return (AnsweredCode, null);
+        }).ConfigureAwait(false);
+    }
+
     private async Task<(int Code, string? Message)> HoldAsync(VolumeSpec spec, Dictionary<string, string> options, CancellationToken shutdown)
     {
-        FencedVolume? volume = null;
-        VolumeHolder? holder = null;
-        try
+        var hold = new HoldOptions
         {
-            long verbStartedAt = Stopwatch.GetTimestamp();
-            var client = new CephClientOptions
-            {
-                Id = options.GetValueOrDefault("id", "admin"),
-                Keyring = options.GetValueOrDefault("keyring"),
-                Conf = options.GetValueOrDefault("conf"),
-                ConnectTimeout = TimeSpan.FromSeconds(Seconds(options, "connect-timeout", 10)),
-            };
-            var fence = new FenceOptions
-            {
-                Mode = OptionNames.TryParse(options.GetValueOrDefault("mode", "auto"), out LockMode mode) ? mode : LockMode.Auto,
-                Grace = TimeSpan.FromSeconds(Seconds(options, "grace", 45)),
-                BlocklistExpiry = TimeSpan.FromSeconds(Seconds(options, "blocklist-expiry", 3600)),
-                KubeletCookie = options.GetValueOrDefault("kubelet-cookie") == "yes",
-            };
-            var hold = new HoldOptions
-            {
-                CheckInterval = TimeSpan.FromSeconds(Seconds(options, "interval", 5)),
-                DeviceLink = options.GetValueOrDefault("device-link"),
-            };
-
-            long connecting = Stopwatch.GetTimestamp();
-            RadosCluster cluster = await Task.Run(() => _connections.Get(client), shutdown).ConfigureAwait(false);
-            long connected = Stopwatch.GetTimestamp();
-            volume = await Task.Run(() => FencedVolume.Open(cluster, spec, HostIdentity.FromSystem(), fence), shutdown).ConfigureAwait(false);
+            CheckInterval = TimeSpan.FromSeconds(Seconds(options, "interval", 5)),
+            DeviceLink = options.GetValueOrDefault("device-link"),
+        };
+        return await RunVolumeAsync(spec, options, TimeSpan.Zero, shutdown, async (volume, timings) =>
+        {
             _mode = volume.Mode;
-            long opened = Stopwatch.GetTimestamp();
-            var timings = new StartupTimings(TimeSpan.Zero, verbStartedAt, Stopwatch.GetElapsedTime(connecting, connected), Stopwatch.GetElapsedTime(connected, opened), opened);
-            holder = new VolumeHolder(volume, this, hold, timings, this, this, _logs.CreateLogger<VolumeHolder>());
-            VolumeHolder starting = holder;
-            await Task.Run(() => starting.StartAsync(_ended.Token), shutdown).ConfigureAwait(false);
+            // Disposed before the volume it holds (RunVolumeAsync disposes that last).
+            using var holder = new VolumeHolder(volume, this, hold, timings, this, this, _logs.CreateLogger<VolumeHolder>());
+            await Task.Run(() => holder.StartAsync(_ended.Token), shutdown).ConfigureAwait(false);
             Send(SharedProtocol.Ready);
             using var heartbeat = new CancellationTokenSource();
             Task beating = HeartbeatAsync(hold.CheckInterval, heartbeat.Token);
@@ -132,16 +145,62 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
 
             if (ended == _stopRequested.Task)
             {
-                await Task.Run(() => starting.StopAsync(CancellationToken.None), CancellationToken.None).ConfigureAwait(false);
+                await Task.Run(() => holder.StopAsync(CancellationToken.None), CancellationToken.None).ConfigureAwait(false);
             }
-            else if (holder.ExitCode == ExitCodes.Fenced)
+
+            return (holder.ExitCode, null);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="spec"/> over this host's connection for its client (reached
+    /// within <paramref name="reachWithin"/>: an acquire that waits also waits for the
+    /// cluster) and runs <paramref name="body"/> on it; every failure becomes an exit code
+    /// and a message, never an exception out of the daemon.
+    /// </summary>
+    private async Task<(int Code, string? Message)> RunVolumeAsync(
+        VolumeSpec spec,
+        Dictionary<string, string> options,
+        TimeSpan reachWithin,
+        CancellationToken cancel,
+        Func<FencedVolume, StartupTimings, Task<(int Code, string? Message)>> body)
+    {
+        FencedVolume? volume = null;
+        CephClientOptions? client = null;
+        RadosCluster? cluster = null;
+        try
+        {
+            long verbStartedAt = Stopwatch.GetTimestamp();
+            client = new CephClientOptions
+            {
+                Id = options.GetValueOrDefault("id", "admin"),
+                Keyring = options.GetValueOrDefault("keyring"),
+                Conf = options.GetValueOrDefault("conf"),
+                ConnectTimeout = TimeSpan.FromSeconds(Seconds(options, "connect-timeout", 10)),
+            };
+            var fence = new FenceOptions
+            {
+                Mode = OptionNames.TryParse(options.GetValueOrDefault("mode", "auto"), out LockMode mode) ? mode : LockMode.Auto,
+                Grace = TimeSpan.FromSeconds(Seconds(options, "grace", 45)),
+                BlocklistExpiry = TimeSpan.FromSeconds(Seconds(options, "blocklist-expiry", 3600)),
+                KubeletCookie = options.GetValueOrDefault("kubelet-cookie") == "yes",
+            };
+
+            long connecting = Stopwatch.GetTimestamp();
+            cluster = await ConnectAsync(client, reachWithin, cancel).ConfigureAwait(false);
+            long connected = Stopwatch.GetTimestamp();
+            volume = await Task.Run(() => FencedVolume.Open(cluster, spec, HostIdentity.FromSystem(), fence), cancel).ConfigureAwait(false);
+            long opened = Stopwatch.GetTimestamp();
+            var timings = new StartupTimings(TimeSpan.Zero, verbStartedAt, Stopwatch.GetElapsedTime(connecting, connected), Stopwatch.GetElapsedTime(connected, opened), opened);
+            (int code, string? message) = await body(volume, timings).ConfigureAwait(false);
+            if (code == ExitCodes.Fenced)
             {
                 // This connection is blocklisted: every volume on it is fenced, and a new
                 // request must not be served from it.
                 _connections.Forget(client, cluster);
             }
 
-            return (holder.ExitCode, null);
+            return (code, message);
         }
         catch (HoldException e)
         {
@@ -149,6 +208,11 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
         }
         catch (CephException e)
         {
+            if (ExitCodes.ForErrno(e.Errno) == ExitCodes.Fenced && client is not null && cluster is not null)
+            {
+                _connections.Forget(client, cluster);
+            }
+
             return (ExitCodes.ForErrno(e.Errno), $"{e.Operation}: {CephErrorText.Describe(e.Errno)}");
         }
         catch (UnsafeCombinationException e)
@@ -167,6 +231,10 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
         {
             return (e.ExitCode, e.Message);
         }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            return (ExitCodes.Failure, $"{_spec}: the request was withdrawn before it finished");
+        }
 #pragma warning disable CA1031 // Whatever the holder did not expect ends this volume with a message, never the daemon.
         catch (Exception e) when (e is not OutOfMemoryException)
 #pragma warning restore CA1031
@@ -175,8 +243,28 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
         }
         finally
         {
-            holder?.Dispose();
             volume?.Dispose();
+        }
+    }
+
+    /// <summary>This host's connection for <paramref name="client"/>; while the cluster is unreachable, tried again within <paramref name="within"/>.</summary>
+    private async Task<RadosCluster> ConnectAsync(CephClientOptions client, TimeSpan within, CancellationToken cancel)
+    {
+        long started = Stopwatch.GetTimestamp();
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Task.Run(() => _connections.Get(client), cancel).ConfigureAwait(false);
+            }
+            catch (CephException e) when (ExitCodes.ForErrno(e.Errno) == ExitCodes.Unreachable &&
+                (within == Timeout.InfiniteTimeSpan || within > Stopwatch.GetElapsedTime(started)))
+            {
+                TimeSpan left = within == Timeout.InfiniteTimeSpan ? TimeSpan.MaxValue : within - Stopwatch.GetElapsedTime(started);
+                TimeSpan pause = TimeSpan.FromSeconds(Math.Min(5, attempt));
+                Send(SharedProtocol.Status, $"the cluster is unreachable ({CephErrorText.Describe(e.Errno)}); trying again in {pause.TotalSeconds:0} s");
+                await Task.Delay(pause < left ? pause : left, cancel).ConfigureAwait(false);
+            }
         }
     }
 

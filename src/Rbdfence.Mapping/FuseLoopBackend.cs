@@ -20,7 +20,7 @@ namespace Rbdfence.Mapping;
 /// Layout: the FUSE mount for a volume is <c>&lt;root&gt;/&lt;pool%2F[ns%2F]image&gt;</c>
 /// (default root <c>/run/rbdfence/fuse</c>), the loop device's back file is
 /// <c>&lt;mount&gt;/&lt;image&gt;</c>; finding a mapping needs nothing but
-/// <c>losetup</c>'s listing, so it survives a restart of the process that mapped it.
+/// the kernel's list of loop devices (<see cref="LoopDevices.FromSysfs"/>), so it survives a restart of the process that mapped it.
 /// </para>
 /// <para>
 /// rbd-fuse runs in a mount namespace of its own (<see cref="OwnMountNamespace"/>): the
@@ -330,16 +330,8 @@ public sealed class FuseLoopBackend : IMapBackend
         }
     }
 
-    private async Task<IReadOnlyList<LoopDevice>> ListLoopsAsync(CancellationToken cancellationToken)
-    {
-        CommandOutput list = await _runner.RunAsync("losetup", ["-J", "-l"], _timeout, cancellationToken).ConfigureAwait(false);
-        if (!list.Succeeded)
-        {
-            throw new MapException($"losetup could not list loop devices: {Describe(list)}");
-        }
-
-        return LoopDevices.Parse(list.StdOut);
-    }
+    private static Task<IReadOnlyList<LoopDevice>> ListLoopsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(LoopDevices.FromSysfs());
 
     /// <summary>
     /// Stops rbd-fuse (SIGTERM: it unmounts, closes the image, which waits for the OSDs, and

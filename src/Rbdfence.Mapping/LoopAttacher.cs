@@ -23,7 +23,7 @@ namespace Rbdfence.Mapping;
 internal sealed class LoopAttacher(ICommandRunner runner, TimeSpan timeout, MapLog? log, string devRoot = "/dev")
 {
     /// <summary>Attaches <paramref name="file"/> and returns the device (<c>/dev/loopN</c>).</summary>
-    /// <param name="attached">Lists the loop devices attached now (<c>losetup -J -l</c>).</param>
+    /// <param name="attached">Lists the loop devices attached now (<see cref="LoopDevices.FromSysfs"/>).</param>
     public async Task<string> AttachAsync(string file, bool readOnly, Func<CancellationToken, Task<IReadOnlyList<LoopDevice>>> attached, CancellationToken cancellationToken)
     {
         CommandOutput found = await SetUpAsync(readOnly, ["--find", "--show"], file, cancellationToken).ConfigureAwait(false);

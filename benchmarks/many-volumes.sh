@@ -4,7 +4,12 @@
 # shared: connection=shared, every volume held through the host's rbdfence daemon), a
 # container (scripts/nspawn-host) boots with N advisory-mode fuse volumes in its
 # rbdfencetab and the script prints
-#   - all mounted: seconds from the container's systemd being up to every mount active;
+#   - all mounted: seconds from the container's systemd starting (its own clock,
+#     UserspaceTimestampMonotonic) to the last mount unit becoming active, and, as before,
+#     from `nspawn-host boot` returning (once the boot transaction is queued, later on a
+#     busy machine) to every mount active;
+#   - CPU per volume: CPU time of the volumes' units (holder, acquire, rbd-fuse, losetup:
+#     the unit's cgroup) plus the daemon's, divided by N, once all are mounted;
 #   - the same N volumes mapped and mounted the rbdmap way, in the same run: serially, one
 #     process a line (rbd-fuse + losetup + mount; rbdmap runs `rbd map` a line, and krbd
 #     is not in this kernel), from the same network namespace, no lock taken;
@@ -22,10 +27,12 @@
 # Everything runs in the project's own network namespaces (cluster, two hosts); nothing
 # touches the root namespace's network.
 #
-#   benchmarks/many-volumes.sh [--install DIR] [--connection own|shared] [N ...]
+#   benchmarks/many-volumes.sh [--install DIR] [--connection own|shared] [--busy N] [N ...]
 #
 #   --install DIR     an install tree (scripts/install --destdir DIR) instead of building one
 #   --connection C    only that mode (default: both, own first)
+#   --busy N          N busy loops beside each boot, until every volume is mounted (a loaded
+#                     machine, as the boot test has two); the baseline runs beside them too
 # Needs root, systemd-nspawn, rbd-fuse, losetup, the .NET SDK (without --install).
 set -euo pipefail
 
@@ -34,6 +41,7 @@ set -euo pipefail
 install_dir=''
 counts=()
 connections=(own shared)
+busy=0
 while (($#)); do
   case $1 in
     -h | --help) sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -41,6 +49,8 @@ while (($#)); do
       install_dir=$(cd "$2" && pwd); shift 2 ;;
     --connection) [[ $# -ge 2 && $2 =~ ^(own|shared)$ ]] || { echo "many-volumes: --connection is own or shared" >&2; exit 2; }
       connections=("$2"); shift 2 ;;
+    --busy) [[ $# -ge 2 && $2 =~ ^[0-9]$ ]] || { echo "many-volumes: --busy is 0 to 9 loops" >&2; exit 2; }
+      busy=$2; shift 2 ;;
     *) [[ $1 =~ ^[1-9][0-9]{0,2}$ ]] || { echo "many-volumes: a count is 1 to 999, got '$1'" >&2; exit 2; }
       counts+=("$1"); shift ;;
   esac
@@ -57,9 +67,13 @@ prefix=rfm$(printf '%04x' $((RANDOM)))
 subnet=10.77.249
 host=$prefix-host
 baseline_mounts=$work/baseline
+busy_pids=()
+start_busy() { local b; for ((b = 0; b < busy; b++)); do (while :; do :; done) & busy_pids+=($!); done; }
+stop_busy() { ((${#busy_pids[@]} == 0)) || kill "${busy_pids[@]}" 2>/dev/null || true; busy_pids=(); }
 cleanup() {
   local status=$?
   trap - EXIT
+  stop_busy
   "$repo/scripts/nspawn-host" stop "$host" --timeout 60 >/dev/null 2>&1 || true
   unmount_baseline || true
   "$repo/scripts/ceph-cluster" down --dir "$cluster" >/dev/null 2>&1 || true
@@ -136,9 +150,10 @@ usage_of() {
   echo "$pss $threads $n"
 }
 
-printf '%5s %10s %12s %16s %7s %18s %18s %18s %12s %14s %10s\n' N connection "all mounted" "rbdmap serial" ratio "holder Pss/vol" "holder thr/vol" "rbd-fuse Pss/vol" "stop target" "waiters hold" "power-off"
+printf '%5s %10s %12s %12s %16s %7s %10s %18s %18s %18s %12s %14s %10s\n' N connection "from start" "all mounted" "rbdmap serial" ratio "CPU/vol" "holder Pss/vol" "holder thr/vol" "rbd-fuse Pss/vol" "stop target" "waiters hold" "power-off"
 for n in "${counts[@]}"; do
 for connection in "${connections[@]}"; do
+  start_busy
   start=$(now)
   baseline "$n"
   serial=$(($(now) - start))
@@ -158,6 +173,20 @@ for connection in "${connections[@]}"; do
     sleep 0.1
   done
   converged=$(($(now) - start))
+  stop_busy
+  # The container's own clock: its systemd's start to the last mount active (one kernel, so one CLOCK_MONOTONIC).
+  booted=$(on systemctl show -P UserspaceTimestampMonotonic | tr -d '\r')
+  last_mount=$(on systemctl show -P ActiveEnterTimestampMonotonic $(for ((i = 1; i <= n; i++)); do printf 'srv-v%03d.mount ' "$i"; done) | sort -n | tail -n 1 | tr -d '\r')
+  from_start=$(((last_mount - booted) * 1000))
+  # CPU of the volumes' units and the daemon, read from the container's cgroups here (the
+  # acquire and map processes are gone; their time stays in the unit's cgroup).
+  cgroup_root=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
+  leader=$(pgrep -P "$(cat "/run/rbdfence-nspawn/$host/pid")" | head -n 1)
+  container_cgroup=$cgroup_root$(awk -F: '$1 == "0" { print $3 }' "/proc/$leader/cgroup")
+  container_cgroup=${container_cgroup%/init.scope}
+  # (No daemon with connection=own: a missing file is no usage.)
+  cpu_usec=$({ cat "$container_cgroup"/system.slice/system-rbdfence.slice/*/cpu.stat "$container_cgroup"/system.slice/rbdfenced.service/cpu.stat 2>/dev/null || true; } |
+    awk '$1 == "usage_usec" { s += $2 } END { print s + 0 }')
   sleep 25 # guard checks, and idle pool threads retired: steady state
   read -r hpss hthreads hn < <(usage_of rbdfence 'rbdfence@')
   read -r dpss dthreads dn < <(usage_of rbdfence 'rbdfenced')
@@ -195,8 +224,8 @@ for connection in "${connections[@]}"; do
     on_waiter release "$(volume "$i")" --conf "$CEPH_CONF" >/dev/null
     [[ $(in_host_ns rbd lock ls --format json "$(volume "$i")") == "[]" ]] || { echo "many-volumes: $(volume "$i") still locked at the end" >&2; exit 1; }
   done
-  printf '%5d %10s %11ss %15ss %6sx %14.1f MiB %18.1f %14.1f MiB %11ss %13ss %9ss\n' "$n" "$connection" "$(secs "$converged")" "$(secs "$serial")" \
-    "$(awk -v a="$converged" -v b="$serial" 'BEGIN { printf "%.2f", a / b }')" \
+  printf '%5d %10s %11ss %11ss %15ss %6sx %7.0f ms %14.1f MiB %18.1f %14.1f MiB %11ss %13ss %9ss\n' "$n" "$connection" "$(secs "$from_start")" "$(secs "$converged")" "$(secs "$serial")" \
+    "$(awk -v a="$from_start" -v b="$serial" 'BEGIN { printf "%.2f", a / b }')" "$(awk -v u="$cpu_usec" -v n="$n" 'BEGIN { print u / 1000 / n }')" \
     "$(awk -v p="$hpss" -v n="$n" 'BEGIN { print p / 1024 / n }')" "$(awk -v t="$hthreads" -v n="$n" 'BEGIN { print t / n }')" \
     "$(awk -v p="$fpss" -v n="$((fn > 0 ? fn : 1))" 'BEGIN { print p / 1024 / n }')" "$(secs "$target_stopped")" "$(secs "$woken")" "$(secs "$stopped")"
 done

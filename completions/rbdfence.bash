@@ -81,7 +81,7 @@ _rbdfence()
 
     local options
     case $verb in
-        acquire) options='--mode --grace --kubelet-cookie --wait --blocklist-expiry --mount-point' ;;
+        acquire) options='--mode --grace --kubelet-cookie --wait --blocklist-expiry --mount-point --connection' ;;
         release) options='--mode --kubelet-cookie' ;;
         status) options='--mode --grace' ;;
         hold) options='--mode --grace --kubelet-cookie --backend --interval --device-link --read-only --blocklist-expiry --connection' ;;

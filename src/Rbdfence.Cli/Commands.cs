@@ -253,11 +253,11 @@ internal static class Commands
         // What `systemctl status` shows while the unit is activating: who holds the lock and
         // since when this host waits (the template's NotifyAccess=exec lets this ExecStartPre say it).
         using var systemd = new SdNotify();
-        string waitingSince = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        DateTime waitingSince = DateTime.UtcNow;
         AcquireResult result = await it.Volume.AcquireAsync(wait, contended =>
             {
                 it.Output.Progress($"{it.Volume.Spec} is held by {contended.Holder}; waiting{(wait == Timeout.InfiniteTimeSpan ? string.Empty : $" up to {wait.TotalSeconds:0}s")}");
-                systemd.NotifyStatus($"waiting since {waitingSince} for the lock, held by {contended.Holder}");
+                systemd.NotifyStatus(SdNotify.WaitingStatus(waitingSince, contended.Holder));
             },
             cancel).ConfigureAwait(false);
         if (result.MayMap)

@@ -1,6 +1,8 @@
 using System;
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Rbdfence.Fencing;
 
 namespace Rbdfence.Holding;
 
@@ -45,6 +47,13 @@ public sealed class SdNotify : IHolderNotify, IDisposable
 
     /// <summary>A <c>STATUS=</c> line a person reads in <c>systemctl status</c>.</summary>
     public void NotifyStatus(string status) => Send("STATUS=" + status);
+
+    /// <summary>
+    /// What a waiting acquire says in <c>STATUS=</c> (what <c>systemctl status</c> shows): since
+    /// when this host waits (UTC) and who holds the lock, over its own connection or the daemon's.
+    /// </summary>
+    public static string WaitingStatus(DateTime sinceUtc, Holder? holder) =>
+        $"waiting since {sinceUtc.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)} for the lock, held by {holder}";
 
     public void Send(string message)
     {

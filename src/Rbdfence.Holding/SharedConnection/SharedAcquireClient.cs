@@ -29,16 +29,9 @@ public static class SharedAcquireClient
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(progress);
         using var systemd = new SdNotify();
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
+        if (SharedProtocol.Connect(socketPath, out string? notRunning) is not { } socket)
         {
-            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            return new Answer(null, string.Empty, ExitCodes.Unreachable,
-                $"the host's shared connection is not running (rbdfence daemon, {socketPath}: {e.SocketErrorCode}); start rbdfenced.service");
+            return new Answer(null, string.Empty, ExitCodes.Unreachable, notRunning);
         }
 
         using var stream = new NetworkStream(socket, ownsSocket: true);

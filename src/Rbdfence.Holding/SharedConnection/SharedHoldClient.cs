@@ -35,15 +35,9 @@ public static class SharedHoldClient
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(dataPathFor);
         using var systemd = new SdNotify();
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
+        if (SharedProtocol.Connect(socketPath, out string? notRunning) is not { } socket)
         {
-            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            Console.Error.WriteLine($"rbdfence: the host's shared connection is not running (rbdfence daemon, {socketPath}: {e.SocketErrorCode}); start rbdfenced.service");
+            Console.Error.WriteLine($"rbdfence: {notRunning}");
             return ExitCodes.Unreachable;
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Net.Sockets;
 using System.Text;
 using Rbdfence.Fencing.Ceph;
 
@@ -54,6 +55,27 @@ public static class SharedProtocol
         Conf = (conf ?? Environment.GetEnvironmentVariable("CEPH_CONF")) is { } path ? Path.GetFullPath(path) : null,
         ConnectTimeout = connectTimeout,
     };
+
+    /// <summary>
+    /// A unit process's connection to the daemon at <paramref name="socketPath"/>; null, with
+    /// the one line to print (exit 69), when no daemon listens there.
+    /// </summary>
+    public static Socket? Connect(string socketPath, out string? notRunning)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+            notRunning = null;
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            notRunning = $"the host's shared connection is not running (rbdfence daemon, {socketPath}: {e.SocketErrorCode}); start rbdfenced.service";
+            return null;
+        }
+    }
 
     /// <summary>The socket of the state directory <paramref name="stateDirectory"/>.</summary>
     public static string SocketPath(string stateDirectory) => Path.Combine(stateDirectory, SocketName);

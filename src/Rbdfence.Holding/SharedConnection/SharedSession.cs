@@ -103,9 +103,9 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
             : TimeSpan.Zero;
         return await RunVolumeAsync(spec, options, wait, cancel.Token, async (volume, _) =>
         {
-            string waitingSince = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            DateTime waitingSince = DateTime.UtcNow;
             AcquireResult result = await Task.Run(
-                () => volume.AcquireAsync(wait, contended => Send(SharedProtocol.Status, $"waiting since {waitingSince} for the lock, held by {contended.Holder}"), cancel.Token),
+                () => volume.AcquireAsync(wait, contended => Send(SharedProtocol.Status, SdNotify.WaitingStatus(waitingSince, contended.Holder)), cancel.Token),
                 cancel.Token).ConfigureAwait(false);
             if (result.MayMap)
             {

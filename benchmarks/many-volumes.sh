@@ -21,7 +21,8 @@
 #     on every one of them (`rbdfence acquire --wait`), seconds from `systemctl stop
 #     rbdfence.target` in the container until every volume unit has stopped (unmounted,
 #     unmapped, released: ExecStopPost is part of the stop), and until the last waiter on
-#     the other host held its volume ("waiters hold", which needs every release);
+#     the other host held its volume ("waiters hold", which needs every release); and, to
+#     stderr, where the stop went per volume (unmount, holder to its release, after it);
 #   - power-off: seconds for the container to stop after that (nothing held any more).
 # Then checks that nothing is left (no lock on any image once the waiters let go).
 # Everything runs in the project's own network namespaces (cluster, two hosts); nothing
@@ -138,6 +139,36 @@ unmount_baseline() {
 }
 
 on() { "$repo/scripts/nspawn-host" run "$host" "$@"; }
+# Where a stop of the target went, from the container's own clock, per volume (median and
+# max over the N): the unmount (its mount unit stopping), the holder up to its release (from
+# its SIGTERM to the journal's "unmapped; lock released": unmap, unlock, wake), after it
+# (the holder's exit, ExecStopPost, PID 1); and the last unit's end from the first unmount's
+# start. To stderr, a line per row.
+stop_phases() {
+  local n=$1 i units=() rows
+  for ((i = 1; i <= n; i++)); do units+=("$(printf 'srv-v%03d.mount' "$i")" "$(printf 'rbdfence@rbd-many%03d.service' "$i")"); done
+  # A row per volume: unmount, until released, after it, end (seconds).
+  rows=$( {
+    on systemctl show -p Id,ActiveExitTimestampMonotonic,InactiveEnterTimestampMonotonic "${units[@]}"
+    on journalctl -q -o short-monotonic --no-pager -g 'unmapped; lock released' | sed -n 's/^\[ *\([0-9.]*\)\].*rbd\/many\([0-9]*\): unmapped; lock released.*/released=\2 \1/p'
+  } | tr -d '\r' | awk -F= '
+      $1 == "Id" { id = $2; next }
+      $1 == "ActiveExitTimestampMonotonic" { left[id] = $2 / 1e6 }
+      $1 == "InactiveEnterTimestampMonotonic" { down[id] = $2 / 1e6 }
+      $1 == "released" { split($2, r, " "); released[r[1]] = r[2] } # the last one: a unit that restarted released more than once
+      END {
+        for (u in left) if (u ~ /[.]mount$/ && (first == "" || left[u] < first)) first = left[u]
+        for (u in left) {
+          if (u !~ /[.]mount$/) continue
+          v = u; sub(/^srv-v/, "", v); sub(/[.]mount$/, "", v); s = "rbdfence@rbd-many" v ".service"
+          printf "%.3f %.3f %.3f %.3f\n", down[u] - left[u], released[v] - left[s], down[s] - released[v], down[s] - first
+        }
+      }')
+  # Median and max of column $1.
+  column_stats() { sort -n -k "$1,$1" <<<"$rows" | awk -v c="$1" '{ v[NR] = $c } END { printf "%.2f/%.2f s", v[int((NR + 1) / 2)], v[NR] }'; }
+  echo "many-volumes: stop of $n volumes, median/max per volume: unmount $(column_stats 1), holder to its release $(column_stats 2)," \
+    "after the release $(column_stats 3); the last unit down $(sort -n -k 4,4 <<<"$rows" | tail -n 1 | awk '{ printf "%.2f", $4 }') s after the first unmount began" >&2
+}
 # Sum of Pss (kB) and threads of the processes named $1 in the container whose cgroup
 # matches $2 (seen from here: the processes of its systemd's tree, found by their cgroup
 # under the container's), and their count.
@@ -172,7 +203,7 @@ for connection in "${connections[@]}"; do
   deadline=$((SECONDS + 300))
   until (($(on systemctl list-units --type=mount --state=active --no-legend --plain 'srv-v*.mount' | wc -l) >= n)); do
     ((SECONDS < deadline)) || { echo "many-volumes: $n volumes not all mounted within 300 s" >&2; on systemctl list-units 'rbdfence@*' >&2; exit 1; }
-    sleep 0.1
+    sleep 0.5 # each look is a systemctl call into the booting container's busy PID 1: few
   done
   converged=$(($(now) - start))
   stop_busy
@@ -218,6 +249,7 @@ for connection in "${connections[@]}"; do
   target_stopped=$(($(stamp) - start))
   [[ -z $(on systemctl list-units 'rbdfence@*' --all --no-legend --plain --state=active,activating,deactivating,reloading) ]] ||
     { echo "many-volumes: volume units still running after the stop" >&2; exit 1; }
+  stop_phases "$n"
   for pid in "${waiters[@]}"; do
     wait "$pid" || { echo "many-volumes: a waiter failed: $(cat "$work"/woke/*.err)" >&2; exit 1; }
   done

@@ -221,21 +221,22 @@ public sealed class FuseLoopBackend : IMapBackend
 
         string imageFile = Path.Combine(mountDir, device.Volume.Image);
         _log?.Invoke(MapLogLevel.Information, $"fuse: unmapping {device.DevicePath} ({device.Volume})");
-        foreach (LoopDevice loop in await OurLoopsAsync(mountDir, imageFile, cancellationToken).ConfigureAwait(false))
+        List<LoopDevice> ours = await OurLoopsAsync(mountDir, imageFile, cancellationToken).ConfigureAwait(false);
+        foreach (LoopDevice loop in ours)
         {
+            CommandOutput detach = await _runner.RunAsync("losetup", ["-d", loop.Device], _timeout, cancellationToken).ConfigureAwait(false);
+            if (!detach.Succeeded)
             {
-                CommandOutput detach = await _runner.RunAsync("losetup", ["-d", loop.Device], _timeout, cancellationToken).ConfigureAwait(false);
-                if (!detach.Succeeded)
-                {
-                    throw new MapException($"losetup could not detach {loop.Device} ({device.Volume}): {Describe(detach)}");
-                }
+                throw new MapException($"losetup could not detach {loop.Device} ({device.Volume}): {Describe(detach)}");
             }
         }
 
         // A busy loop device is only marked for autoclear by "losetup -d": it must be gone
-        // before the FUSE mount can go.
+        // before the FUSE mount can go. Only these devices are looked at while waiting (a
+        // device cleared and taken by another file meanwhile is gone as far as this one goes):
+        // at shutdown every holder of the host waits at once.
         var stopwatch = Stopwatch.StartNew();
-        while ((await OurLoopsAsync(mountDir, imageFile, cancellationToken).ConfigureAwait(false)).Count > 0)
+        while (ours.Any(loop => LoopDevices.Of(loop.Device) is { } now && string.Equals(now.BackFile, loop.BackFile, StringComparison.Ordinal)))
         {
             if (stopwatch.Elapsed > TimeSpan.FromSeconds(5))
             {

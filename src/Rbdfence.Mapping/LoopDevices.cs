@@ -18,8 +18,7 @@ public static class LoopDevices
     /// <summary>
     /// The attached loop devices as the kernel shows them under <paramref name="sysBlock"/>
     /// (what <c>losetup -l</c> itself reads: <c>loopN/loop/backing_file</c> and <c>loopN/ro</c>),
-    /// without starting a process: at shutdown every volume of a host lists them at once,
-    /// and while it waits for its device to go, every 50 ms.
+    /// without starting a process: at shutdown every volume of a host lists them at once.
     /// </summary>
     public static IReadOnlyList<LoopDevice> FromSysfs(string sysBlock = "/sys/block")
     {
@@ -36,36 +35,50 @@ public static class LoopDevices
 
         foreach (string entry in entries)
         {
-            string backFile;
-            try
+            if (Read(entry) is { } loop)
             {
-                // Only an attached device has it; it goes when the device is cleared.
-                backFile = File.ReadAllText(Path.Combine(entry, "loop", "backing_file"));
+                result.Add(loop);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-
-            backFile = backFile.EndsWith('\n') ? backFile[..^1] : backFile;
-            if (backFile.EndsWith(Deleted, StringComparison.Ordinal))
-            {
-                backFile = backFile[..^Deleted.Length];
-            }
-
-            bool readOnly;
-            try
-            {
-                readOnly = File.ReadAllText(Path.Combine(entry, "ro")).Trim() == "1";
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue; // detached between the two reads
-            }
-
-            result.Add(new LoopDevice("/dev/" + Path.GetFileName(entry), backFile, readOnly));
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// <paramref name="device"/> (<c>/dev/loopN</c>) as attached now, or null when it is not
+    /// attached: one device's two files, for a holder waiting for its own device to go.
+    /// </summary>
+    public static LoopDevice? Of(string device, string sysBlock = "/sys/block") =>
+        Read(Path.Combine(sysBlock, Path.GetFileName(device)));
+
+    private static LoopDevice? Read(string entry)
+    {
+        // Only an attached device has it; it goes when the device is cleared. Checked first:
+        // most devices of a host are free, and a failed read costs an exception each.
+        string backFilePath = Path.Combine(entry, "loop", "backing_file");
+        if (!File.Exists(backFilePath))
+        {
+            return null;
+        }
+
+        string backFile;
+        bool readOnly;
+        try
+        {
+            backFile = File.ReadAllText(backFilePath);
+            readOnly = File.ReadAllText(Path.Combine(entry, "ro")).Trim() == "1";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // detached meanwhile
+        }
+
+        backFile = backFile.EndsWith('\n') ? backFile[..^1] : backFile;
+        if (backFile.EndsWith(Deleted, StringComparison.Ordinal))
+        {
+            backFile = backFile[..^Deleted.Length];
+        }
+
+        return new LoopDevice("/dev/" + Path.GetFileName(entry), backFile, readOnly);
     }
 }

@@ -39,6 +39,20 @@ public sealed class LoopDevicesTests : IDisposable
     }
 
     [Fact]
+    public void One_device_reads_as_attached_to_its_file_and_as_nothing_once_cleared()
+    {
+        Device("loop4", "/run/rbdfence/fuse/rbd%2Fv4/v4\n", ro: "0\n");
+        Device("loop5", backingFile: null, ro: "0\n");
+
+        Assert.Equal(new LoopDevice("/dev/loop4", "/run/rbdfence/fuse/rbd%2Fv4/v4", false), LoopDevices.Of("/dev/loop4", _sys));
+        Assert.Null(LoopDevices.Of("/dev/loop5", _sys)); // cleared: what an unmap waits for
+        Assert.Null(LoopDevices.Of("/dev/loop9", _sys)); // no such device
+
+        File.Delete(Path.Combine(_sys, "loop4", "loop", "backing_file"));
+        Assert.Null(LoopDevices.Of("/dev/loop4", _sys));
+    }
+
+    [Fact]
     public void No_sysfs_means_no_loop_devices_rather_than_a_failure()
     {
         Assert.Empty(LoopDevices.FromSysfs(Path.Combine(_sys, "missing")));

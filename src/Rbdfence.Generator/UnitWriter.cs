@@ -195,6 +195,13 @@ public sealed class UnitWriter
         }
 
         Environment(text, "RBDFENCE_CEPH_OPTIONS", string.Join(' ', ceph));
+        if (VolumeSpec.TryParse(volume.Spec, out VolumeSpec? spec, out _))
+        {
+            // The lease's file name in the state directory: the template's ExecStopPost starts
+            // `rbdfence release` only while it exists (rbdfence's Lease.PathFor).
+            Environment(text, "RBDFENCE_LEASE", spec.FileName + ".lease");
+        }
+
         if (volume.KubeletCookie)
         {
             Environment(text, "RBDFENCE_COOKIE_OPTIONS", "--kubelet-cookie");

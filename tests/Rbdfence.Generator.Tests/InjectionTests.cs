@@ -1,6 +1,8 @@
 using System;
 using System.IO;
 using System.Linq;
+using Rbdfence.Fencing;
+using Rbdfence.Volumes;
 using Xunit;
 
 namespace Rbdfence.Generator.Tests;
@@ -37,6 +39,9 @@ public class InjectionTests
         Assert.Equal(mountPoint, environment["RBDFENCE_MOUNT_POINT"]);
         Assert.Equal(UnitWriter.DeviceOf(spec), environment["RBDFENCE_DEVICE"]);
         Assert.Equal(UnitWriter.DeviceOf(spec), UnitFile.Unpercent(mount.Single("Mount", "What")));
+        // The template's ExecStopPost starts `rbdfence release` only while this file exists: a
+        // name other than rbdfence's own would leave a killed holder's lock unreleased.
+        Assert.Equal(Path.GetFileName(Lease.PathFor("/run/rbdfence", VolumeSpec.Parse(spec))), environment["RBDFENCE_LEASE"]);
     }
 
     [Fact]

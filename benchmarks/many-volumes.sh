@@ -84,9 +84,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-now() { date +%s%N; }
-# The same clock without a process (a waiter's stamp is taken while 50 of them wake at once).
-stamp() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }
+# Nanoseconds of the wall clock, without a process (a waiter's stamp is taken while 50 of
+# them wake at once).
+now() { local t=${EPOCHREALTIME/./}; echo "${t}000"; }
 secs() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e9 }'; }
 in_host_ns() { ip netns exec "$prefix-h1" "$@"; }
 # The waiting host: the installed CLI in the second namespace, its leases in a directory of its own.
@@ -232,21 +232,21 @@ for connection in "${connections[@]}"; do
   rm -rf "$work/woke" && mkdir -p "$work/woke" "$work/waiter-state"
   waiters=()
   for ((i = 1; i <= n; i++)); do
-    (on_waiter acquire "$(volume "$i")" --wait --conf "$CEPH_CONF" >/dev/null 2>"$work/woke/$i.err" && stamp >"$work/woke/$i") &
+    (on_waiter acquire "$(volume "$i")" --wait --conf "$CEPH_CONF" >/dev/null 2>"$work/woke/$i.err" && now >"$work/woke/$i") &
     waiters+=($!)
   done
   sleep 10 # every waiter connected and watching
   for ((i = 1; i <= n; i++)); do
     [[ ! -e $work/woke/$i ]] || { echo "many-volumes: the other host took $(volume "$i") from a live holder" >&2; exit 1; }
   done
-  start=$(stamp)
+  start=$(now)
   # Stopping the target stops its volumes (PartOf=), but systemctl waits only for the jobs
   # of the units it names: naming the volume units too makes it return when every one has
   # stopped (unmounted, unmapped, released, ExecStopPost done), with no polling into the
   # busy container while it stops (a systemctl call into it every 50 ms took CPU and PID 1
   # time from the stop being measured).
   on systemctl stop rbdfence.target 'rbdfence@*.service'
-  target_stopped=$(($(stamp) - start))
+  target_stopped=$(($(now) - start))
   [[ -z $(on systemctl list-units 'rbdfence@*' --all --no-legend --plain --state=active,activating,deactivating,reloading) ]] ||
     { echo "many-volumes: volume units still running after the stop" >&2; exit 1; }
   stop_phases "$n"

@@ -262,7 +262,7 @@ internal static class Commands
             cancel).ConfigureAwait(false);
         if (result.MayMap)
         {
-            systemd.NotifyStatus(result.Status == AcquireStatus.Free ? "no live peer owns the lock; mapping exclusively" : "lock taken; mapping");
+            systemd.NotifyStatus(SdNotify.AcquiredStatus(result));
         }
 
         it.Volume.SaveLease();

@@ -55,6 +55,10 @@ public sealed class SdNotify : IHolderNotify, IDisposable
     public static string WaitingStatus(DateTime sinceUtc, Holder? holder) =>
         $"waiting since {sinceUtc.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)} for the lock, held by {holder}";
 
+    /// <summary>What a unit says between taking the lock (ExecStartPre) and its holder's READY=1.</summary>
+    public static string AcquiredStatus(AcquireResult result) =>
+        result.Status == AcquireStatus.Free ? "no live peer owns the lock; mapping exclusively" : "lock taken; mapping";
+
     public void Send(string message)
     {
         if (_socket is not null)

@@ -169,11 +169,13 @@ public sealed class SharedConnectionTests(MultiHostCluster cluster, ITestOutputH
         Assert.Contains("already locked by this host", (await host.RbdfenceAsync("acquire", first, "--connection", "shared")).EnsureSuccess().StdOut, StringComparison.Ordinal);
 
         // Another host, through its own daemon: contended without --wait (75), waiting with
-        // it (its status says for whom), holding once the lock is let go.
+        // it (its status says for whom), holding once the lock is let go; its last status
+        // then says so, not that it still waits (`systemctl status` shows it until READY=1).
         CommandResult busy = await RetryWhileStartingAsync(() => peer.RbdfenceAsync("acquire", first, "--connection", "shared"));
         Assert.Equal(75, busy.ExitCode);
         Assert.Contains("is held by host-5", busy.StdErr, StringComparison.Ordinal);
-        await using (BackgroundProcess waiter = peer.StartRbdfence("acquire", first, "--connection", "shared", "--wait", "60"))
+        using (var notify = new NotifyListener())
+        await using (BackgroundProcess waiter = peer.StartRbdfenceWith(["NOTIFY_SOCKET=" + notify.Path], "acquire", first, "--connection", "shared", "--wait", "60"))
         {
             await waiter.WaitForStdErrAsync("held by host-5", TimeSpan.FromSeconds(30));
             var clock = Stopwatch.StartNew();
@@ -182,6 +184,9 @@ public sealed class SharedConnectionTests(MultiHostCluster cluster, ITestOutputH
             output.WriteLine($"the waiter through host-3's daemon held {clock.ElapsedMilliseconds} ms after host-5's release began");
             Assert.True(code == 0, stderr);
             Assert.Contains($"{first}: locked by this host (host-3)", stdout, StringComparison.Ordinal);
+            await notify.WaitForStatusAsync("lock taken; mapping", TimeSpan.FromSeconds(5));
+            Assert.StartsWith("STATUS=waiting since ", notify.Messages()[0], StringComparison.Ordinal);
+            Assert.Equal("STATUS=lock taken; mapping", notify.Messages()[^1]);
         }
 
         // A wait withdrawn (systemd stopping a unit still in ExecStartPre) takes nothing later:

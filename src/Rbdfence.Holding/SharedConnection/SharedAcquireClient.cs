@@ -51,9 +51,18 @@ public static class SharedAcquireClient
                         progress(message[1]);
                         break;
                     case SharedProtocol.Acquired:
-                        return SharedAcquireResult.TryParse(message.AsSpan(1), out AcquireResult? result, out string cookie)
-                            ? new Answer(result, cookie, result!.MayMap ? ExitCodes.Ok : ExitCodes.Contended, null)
-                            : new Answer(null, string.Empty, ExitCodes.Failure, $"{spec}: the shared connection answered an acquire it could not have sent");
+                        if (!SharedAcquireResult.TryParse(message.AsSpan(1), out AcquireResult? result, out string cookie))
+                        {
+                            return new Answer(null, string.Empty, ExitCodes.Failure, $"{spec}: the shared connection answered an acquire it could not have sent");
+                        }
+
+                        // As an acquire of its own says it: the waiting status must not outlive the wait.
+                        if (result.MayMap)
+                        {
+                            systemd.NotifyStatus(SdNotify.AcquiredStatus(result));
+                        }
+
+                        return new Answer(result, cookie, result.MayMap ? ExitCodes.Ok : ExitCodes.Contended, null);
                     case SharedProtocol.Exit:
                         return new Answer(null, string.Empty,
                             message.Length > 1 && int.TryParse(message[1], CultureInfo.InvariantCulture, out int code) ? code : ExitCodes.Failure,

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using Rbdfence.Fencing;
 using Rbdfence.Volumes;
 
@@ -31,7 +32,7 @@ public static class SharedAcquireResult
     }
 
     /// <summary>The result and cookie from an answer's fields; false for a malformed answer.</summary>
-    public static bool TryParse(ReadOnlySpan<string> fields, out AcquireResult? result, out string cookie)
+    public static bool TryParse(ReadOnlySpan<string> fields, [NotNullWhen(true)] out AcquireResult? result, out string cookie)
     {
         result = null;
         cookie = string.Empty;

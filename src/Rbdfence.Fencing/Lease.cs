@@ -45,7 +45,7 @@ public sealed record Lease(string Cookie, string Client, string Address)
 
     /// <summary>The lease file of <paramref name="spec"/> under <paramref name="stateDirectory"/>.</summary>
     public static string PathFor(string stateDirectory, VolumeSpec spec) =>
-        Path.Combine(stateDirectory, "lease", spec.FileName + ".lease");
+        Path.Combine(stateDirectory, "lease", spec.LeaseFileName);
 
     /// <summary>Reads the lease, or null when there is none (or it is unreadable: then it proves nothing).</summary>
     public static Lease? Read(string path)

@@ -197,9 +197,8 @@ public sealed class UnitWriter
         Environment(text, "RBDFENCE_CEPH_OPTIONS", string.Join(' ', ceph));
         if (VolumeSpec.TryParse(volume.Spec, out VolumeSpec? spec, out _))
         {
-            // The lease's file name in the state directory: the template's ExecStopPost starts
-            // `rbdfence release` only while it exists (rbdfence's Lease.PathFor).
-            Environment(text, "RBDFENCE_LEASE", spec.FileName + ".lease");
+            // The template's ExecStopPost starts `rbdfence release` only while it exists.
+            Environment(text, "RBDFENCE_LEASE", spec.LeaseFileName);
         }
 
         if (volume.KubeletCookie)

@@ -77,6 +77,12 @@ public sealed record VolumeSpec(string Pool, string Namespace, string Image, str
     public static VolumeSpec Parse(string text) =>
         TryParse(text, out VolumeSpec? spec, out string? error) ? spec : throw new FormatException(error);
 
+    /// <summary>
+    /// The name of this volume's lease file in the state directory's <c>lease/</c>: read by
+    /// rbdfence and, through the generated drop-in, by the unit's <c>ExecStopPost</c>.
+    /// </summary>
+    public string LeaseFileName => FileName + ".lease";
+
     /// <summary>The spec as one file name: every byte but letters, digits, '.', '_' and '-' percent-encoded.</summary>
     public string FileName
     {

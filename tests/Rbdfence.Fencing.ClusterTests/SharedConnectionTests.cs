@@ -218,6 +218,57 @@ public sealed class SharedConnectionTests(MultiHostCluster cluster, ITestOutputH
         Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
     }
 
+    /// <summary>
+    /// A unit stopped while its daemon is taking the lock (here: in the middle of fencing a
+    /// stale holder, widened by a Debug-only pause between blocklist and break) withdraws its
+    /// request; the take itself runs to its end. The daemon must then let that lock go: the
+    /// unit's ExecStopPost may have looked for a lease before there was one, and a lock kept
+    /// for nobody would get this whole host fenced by the next peer that waits. Before the
+    /// fix the daemon kept it.
+    /// </summary>
+    [Fact]
+    public async Task A_lock_the_daemon_takes_after_the_unit_withdrew_is_let_go()
+    {
+        TestHost host = cluster.Host(5), stale = cluster.Host(6);
+        string volume = await cluster.CreateImageAsync("sharedwithdrawn"), probe = await cluster.CreateImageAsync("sharedwithdrawn");
+        (await stale.RbdfenceAsync("acquire", volume)).EnsureSuccess(); // then nobody watches it
+        await using BackgroundProcess daemon = host.StartRbdfenceDaemon("RBDFENCE_FAULT=pause-before-break");
+        (await RetryWhileStartingAsync(() => host.RbdfenceAsync("acquire", probe, "--connection", "shared"))).EnsureSuccess();
+        (await host.RbdfenceAsync("release", probe)).EnsureSuccess();
+        try
+        {
+            await using (BackgroundProcess waiting = host.StartRbdfence("acquire", volume, "--connection", "shared", "--wait", "120", "--grace", "3"))
+            {
+                await daemon.WaitForStdErrAsync("pausing 5 s before the break", TimeSpan.FromSeconds(60));
+                waiting.Terminate();
+                (int code, _, string stderr) = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+                Assert.True(code == 1, $"the stopped acquire exited {code}: {stderr}");
+            }
+
+            // The pause ends, the daemon breaks the stale lock and takes it for a unit that is gone.
+            var clock = Stopwatch.StartNew();
+            string locks;
+            while ((locks = (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim()) != "[]")
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"still locked {clock.Elapsed} after the unit withdrew: {locks}");
+                await Task.Delay(200);
+            }
+
+            output.WriteLine($"unlocked {clock.ElapsedMilliseconds} ms after the withdrawn acquire exited");
+        }
+        finally
+        {
+            // The stale host serves other tests: whatever this one blocklisted goes.
+            string left = (await cluster.Cluster.CephAsync("osd", "blocklist", "ls")).StdOut;
+            foreach (string entry in left.Split('\n').Select(l => l.Split(' ')[0]).Where(e => e.StartsWith(stale.Address + ":", StringComparison.Ordinal)))
+            {
+                await cluster.Cluster.CephAsync("osd", "blocklist", "rm", entry);
+            }
+
+            await stale.RbdfenceAsync("release", volume);
+        }
+    }
+
     /// <summary>The lock's one locker (client and cookie), as Ceph lists it.</summary>
     private async Task<(string Client, string Cookie)> LockerAsync(string volume)
     {

@@ -112,9 +112,49 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
                 volume.SaveLease();
             }
 
+            // The unit may have stopped waiting while the lock was being taken (a take is not
+            // interrupted: a fence's blocklist, break and lock run to their end). Its
+            // ExecStopPost lets go only of a lease it finds, and it may have looked before the
+            // one just saved: a lock taken for a unit that is gone would stay taken, and a
+            // waiting peer would fence this host for it. So such a lock is let go here; nothing
+            // was mapped under it. Looked at after the lease is saved: a unit that goes later
+            // finds the lease, one that went earlier has closed its socket by now.
+            if (result.Status == AcquireStatus.Acquired && Withdrawn(cancel.Token))
+            {
+                await Task.Run(() => volume.Release(ReleaseRetry), CancellationToken.None).ConfigureAwait(false);
+                LogWithdrawnLetGo(_spec);
+                return (ExitCodes.Failure, $"{_spec}: the request was withdrawn before it finished; the lock it took is let go");
+            }
+
             Send(SharedProtocol.Acquired, SharedAcquireResult.Fields(result, volume.Cookie));
             return (AnsweredCode, null);
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>How long a release here retries transient cluster errors (as <c>rbdfence release</c> does).</summary>
+    private static readonly TimeSpan ReleaseRetry = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Whether the unit process has withdrawn its request: seen by the read loop, or (not yet
+    /// seen there) its end of the socket closed, which the kernel shows at once.
+    /// </summary>
+    private bool Withdrawn(CancellationToken cancel)
+    {
+        if (cancel.IsCancellationRequested || _peerGone.Task.IsCompleted)
+        {
+            return true;
+        }
+
+        try
+        {
+            // Readable with nothing to read: the end of the stream. The acquire client sends
+            // nothing after its request.
+            return _socket.Poll(0, SelectMode.SelectRead) && _socket.Available == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
     }
 
     private async Task<(int Code, string? Message)> HoldAsync(VolumeSpec spec, Dictionary<string, string> options, CancellationToken shutdown)
@@ -386,6 +426,9 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Volume}: its unit process went away without a stop; no longer guarded here, the lock kept for its release")]
     private partial void LogAbandoned(string volume);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Volume}: its unit stopped waiting while the lock was being taken; the lock is let go again")]
+    private partial void LogWithdrawnLetGo(string volume);
 }
 
 /// <summary>The unit process could not do what the holder asked (attach, detach, kill).</summary>

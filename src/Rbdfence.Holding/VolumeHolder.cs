@@ -234,8 +234,8 @@ public sealed partial class VolumeHolder(
         }
     }
 
-    /// <summary>How long an orderly stop retries a release that fails for a transient reason.</summary>
-    private static readonly TimeSpan ReleaseRetry = TimeSpan.FromSeconds(20);
+    /// <summary>How long an orderly stop (and the shared daemon's) retries a release that fails for a transient reason.</summary>
+    internal static readonly TimeSpan ReleaseRetry = TimeSpan.FromSeconds(20);
 
     private static long Ms(TimeSpan span) => (long)Math.Round(span.TotalMilliseconds);
 

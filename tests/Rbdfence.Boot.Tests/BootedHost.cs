@@ -126,6 +126,13 @@ public sealed class BootedHost : IAsyncDisposable
     public async Task<long> MonotonicAsync(string unit, string property) =>
         long.Parse(await PropertyAsync(unit, property), CultureInfo.InvariantCulture);
 
+    /// <summary>The same property of every unit, in order, from one <c>systemctl show</c> (many units: one call into the container).</summary>
+    public async Task<long[]> MonotonicAsync(string property, IEnumerable<string> units) =>
+        (await SystemctlAsync(["show", "-P", property, .. units])).EnsureSuccess().StdOut
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => long.Parse(t.Trim(), CultureInfo.InvariantCulture))
+            .ToArray();
+
     /// <summary>Runs a command inside the container; never throws for a failing command.</summary>
     public Task<CommandResult> RunAsync(params string[] command) =>
         RepoScripts.RunAsync("nspawn-host", ["run", Name, "--", .. command], CommandTimeout);

@@ -62,8 +62,7 @@ public sealed class ManyVolumesTests(BootCluster cluster, ITestOutputHelper outp
         // active (one kernel, so one CLOCK_MONOTONIC). "Up" above is when nspawn-host boot
         // returned, once the boot transaction was queued: later on a loaded machine.
         string[] mountUnits = Enumerable.Range(0, Count).Select(i => $"srv-v{i:000}.mount").ToArray();
-        long lastMounted = (await host.SystemctlAsync(["show", "-P", "ActiveEnterTimestampMonotonic", .. mountUnits])).EnsureSuccess().StdOut
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Max(t => long.Parse(t.Trim(), CultureInfo.InvariantCulture));
+        long lastMounted = (await host.MonotonicAsync("ActiveEnterTimestampMonotonic", mountUnits)).Max();
         // A property of the manager, not of a unit: systemctl show with no unit.
         long systemdStarted = long.TryParse((await host.SystemctlAsync("show", "-P", "UserspaceTimestampMonotonic")).StdOut.Trim(), CultureInfo.InvariantCulture, out long started) ? started : 0;
         string sinceStart = systemdStarted > 0 ? $", {(lastMounted - systemdStarted) / 1e6:0.0} s after its systemd started" : string.Empty;

@@ -38,14 +38,14 @@ public sealed class SharedConnectionBootTests(BootCluster cluster, ITestOutputHe
         }
 
         string daemonPid = await host.PropertyAsync("rbdfenced.service", "MainPID");
-        long[] before = await MonotonicAsync(host, mounts, "InactiveEnterTimestampMonotonic");
+        long[] before = await host.MonotonicAsync("InactiveEnterTimestampMonotonic", mounts);
 
         (await host.SystemctlAsync("kill", "--signal=KILL", "rbdfenced.service")).EnsureSuccess();
 
         // Every mount goes, within a few seconds of the kill (one systemctl call a round).
         var clock = Stopwatch.StartNew();
         long[] after;
-        while ((after = await MonotonicAsync(host, mounts, "InactiveEnterTimestampMonotonic")).Where((t, i) => t <= before[i]).Count() is int left and > 0)
+        while ((after = await host.MonotonicAsync("InactiveEnterTimestampMonotonic", mounts)).Where((t, i) => t <= before[i]).Count() is int left and > 0)
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"{left} of {Count} still mounted {clock.Elapsed} after the shared connection was killed:\n{await host.JournalAsync([.. services, "rbdfenced.service"])}");
             await Task.Delay(100);
@@ -68,15 +68,8 @@ public sealed class SharedConnectionBootTests(BootCluster cluster, ITestOutputHe
             await host.WaitUntilActiveAsync(mount, TimeSpan.FromSeconds(90), [.. services, "rbdfenced.service"]);
         }
 
-        long lastMountedAgain = (await MonotonicAsync(host, mounts, "ActiveEnterTimestampMonotonic")).Max();
+        long lastMountedAgain = (await host.MonotonicAsync("ActiveEnterTimestampMonotonic", mounts)).Max();
         Assert.NotEqual(daemonPid, await host.PropertyAsync("rbdfenced.service", "MainPID"));
         BootCluster.Report($"{unmountedLine}, all mounted again by systemd {(lastMountedAgain - killedAt) / 1000} ms after it");
     }
-
-    /// <summary>One monotonic timestamp property of every unit, in order, from one <c>systemctl show</c>.</summary>
-    private static async Task<long[]> MonotonicAsync(BootedHost host, string[] units, string property) =>
-        (await host.SystemctlAsync(["show", "-P", property, .. units])).EnsureSuccess().StdOut
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => long.TryParse(t.Trim(), CultureInfo.InvariantCulture, out long value) ? value : 0)
-            .ToArray();
 }

@@ -121,7 +121,7 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
             // finds the lease, one that went earlier has closed its socket by now.
             if (result.Status == AcquireStatus.Acquired && Withdrawn(cancel.Token))
             {
-                await Task.Run(() => volume.Release(ReleaseRetry), CancellationToken.None).ConfigureAwait(false);
+                await Task.Run(() => volume.Release(VolumeHolder.ReleaseRetry), CancellationToken.None).ConfigureAwait(false);
                 LogWithdrawnLetGo(_spec);
                 return (ExitCodes.Failure, $"{_spec}: the request was withdrawn before it finished; the lock it took is let go");
             }
@@ -130,9 +130,6 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
             return (AnsweredCode, null);
         }).ConfigureAwait(false);
     }
-
-    /// <summary>How long a release here retries transient cluster errors (as <c>rbdfence release</c> does).</summary>
-    private static readonly TimeSpan ReleaseRetry = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// Whether the unit process has withdrawn its request: seen by the read loop, or (not yet

@@ -16,4 +16,11 @@ public sealed record HoldOptions
 
     /// <summary>How long, after mapping, the holder waits to see the data path's watch (and in managed mode its lock).</summary>
     public TimeSpan SettleTime { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The unit's acquire took the lock before the hold began, and the hold may run while
+    /// the unit stops (the shared daemon serves a request its unit has meanwhile given up):
+    /// the hold re-asserts the lock and never takes a free one.
+    /// </summary>
+    public bool AcquiredBeforeHold { get; init; }
 }

@@ -48,6 +48,24 @@ public sealed partial class VolumeHolder(
             throw new HoldException(ExitCodes.Contended, $"{volume.Spec} is held by {held.Holder}; not mapping it");
         }
 
+        if (held.Status == AcquireStatus.Acquired)
+        {
+            if (options.AcquiredBeforeHold)
+            {
+                // The unit's acquire took the lock, so a free lock means it was let go since:
+                // the unit stopped and its ExecStopPost released. Taking it again would keep
+                // a lock that no lease names, for a unit that is gone, until a peer fences
+                // this whole host. Nothing is mapped yet: give it back and fail.
+                volume.Release(ReleaseRetry);
+                throw new HoldException(ExitCodes.Failure, $"{volume.Spec}: the lock was let go between the acquire and the hold; not taking it again");
+            }
+
+            // The lock was free and this hold took it itself: record it as acquire does, so
+            // that the unit's stop path (release when a lease exists) lets it go should this
+            // process fail to map or die.
+            volume.SaveLease();
+        }
+
         // The data path's clients are the watches that appear on this host once it is
         // attached (keyed by watch cookie: a kernel client is shared between mappings).
         List<string> before = volume.WatchKeys();

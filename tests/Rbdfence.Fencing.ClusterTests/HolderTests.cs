@@ -139,6 +139,35 @@ public sealed class HolderTests(MultiHostCluster cluster, ITestOutputHelper outp
         Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
     }
 
+    /// <summary>
+    /// A hold that finds the lock free takes it itself (no acquire ran, or the lock was let go
+    /// since). When it then fails to start, the lock must not stay with nobody to release it:
+    /// the unit's stop path (<c>release</c>, which acts on this host's lease) must let it go.
+    /// Here the map works and the device link cannot be made (a directory is in its place).
+    /// Before the fix the hold wrote no lease and the lock stayed after the release.
+    /// </summary>
+    [Fact]
+    public async Task A_hold_that_took_a_free_lock_and_failed_leaves_it_to_the_units_release()
+    {
+        string volume = await cluster.CreateImageAsync("holdfail");
+        TestHost host = cluster.Host(1);
+        string work = Directory.CreateTempSubdirectory("rbdfence-holdfail.").FullName;
+        string link = Path.Combine(work, "dev");
+        Directory.CreateDirectory(link);
+        await File.WriteAllTextAsync(Path.Combine(link, "occupied"), "a directory where the link goes");
+
+        CommandResult held = await host.RbdfenceAsync("hold", volume, "--backend", "fuse", "--device-link", link);
+        Assert.True(held.ExitCode != 0, $"the hold succeeded: {held}");
+        string image = volume["rbd/".Length..];
+        Assert.DoesNotContain(image, (await Local("losetup", "-a")).StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain(image, (await Local("ps", "-eo", "args")).StdOut, StringComparison.Ordinal);
+
+        CommandResult released = (await host.RbdfenceAsync("release", volume)).EnsureSuccess(); // the unit's ExecStopPost
+        Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
+        output.WriteLine($"hold: {held.StdErr.Trim()}; release: {released.StdOut.Trim()}");
+        Directory.Delete(work, recursive: true);
+    }
+
     [Fact]
     public async Task Managed_mode_with_the_fuse_backend_is_refused_and_takes_nothing()
     {

@@ -269,6 +269,43 @@ public sealed class SharedConnectionTests(MultiHostCluster cluster, ITestOutputH
         }
     }
 
+    /// <summary>
+    /// The shared daemon serves a hold its unit may already have given up: the unit stopped,
+    /// its ExecStopPost released the lock, and only then does the daemon reach the hold. A
+    /// hold that took the free lock again kept it with no lease (the release had run), for
+    /// nobody, and should its map fail the next waiting peer would fence this whole host.
+    /// Before the fix the hold here took the lock and served the volume.
+    /// </summary>
+    [Fact]
+    public async Task A_shared_hold_never_takes_a_lock_let_go_since_the_acquire()
+    {
+        TestHost host = cluster.Host(5);
+        string volume = await cluster.CreateImageAsync("sharedletgo");
+        await using BackgroundProcess daemon = host.StartRbdfenceDaemon();
+        (await RetryWhileStartingAsync(() => host.RbdfenceAsync("acquire", volume, "--connection", "shared"))).EnsureSuccess();
+        (await host.RbdfenceAsync("release", volume)).EnsureSuccess(); // the unit's ExecStopPost
+
+        await using BackgroundProcess hold = host.StartRbdfence("hold", volume, "--backend", "fuse", "--connection", "shared");
+        (int code, _, string stderr) = await hold.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 1, $"the hold exited {code}: {stderr}");
+        Assert.Contains("the lock was let go between the acquire and the hold", stderr, StringComparison.Ordinal);
+        Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
+        Assert.DoesNotContain(volume["rbd/".Length..], (await LocalRun("losetup", "-a")).StdOut, StringComparison.Ordinal);
+
+        // The unit's restart acquires again and holds as usual.
+        (await host.RbdfenceAsync("acquire", volume, "--connection", "shared")).EnsureSuccess();
+        using var notify = new NotifyListener();
+        await using (BackgroundProcess again = host.StartRbdfenceWith(["NOTIFY_SOCKET=" + notify.Path], "hold", volume, "--backend", "fuse", "--connection", "shared"))
+        {
+            await notify.WaitForAsync("READY=1", Start);
+            again.Terminate();
+            (int stopped, _, string stopErr) = await again.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(stopped == 0, $"the hold exited {stopped}: {stopErr}");
+        }
+
+        Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
+    }
+
     /// <summary>The lock's one locker (client and cookie), as Ceph lists it.</summary>
     private async Task<(string Client, string Cookie)> LockerAsync(string volume)
     {

@@ -160,6 +160,7 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
         {
             CheckInterval = TimeSpan.FromSeconds(Seconds(options, "interval", 5)),
             DeviceLink = options.GetValueOrDefault("device-link"),
+            AcquiredBeforeHold = true,
         };
         return await RunVolumeAsync(spec, options, TimeSpan.Zero, shutdown, async (volume, timings) =>
         {

@@ -418,7 +418,7 @@ internal static class Commands
     }
 
     private static Task<int> Release(ParseResult parse, Invocation it, CancellationToken cancel) =>
-        Task.FromResult(it.Output.Released(it.Volume, it.Volume.Release(retryFor: TimeSpan.FromSeconds(20))));
+        Task.FromResult(it.Output.Released(it.Volume, it.Volume.Release(FencedVolume.ReleaseRetry)));
 
     private static Task<int> Status(ParseResult parse, Invocation it, CancellationToken cancel) =>
         Task.FromResult(it.Output.Status(it.Volume.Status()));

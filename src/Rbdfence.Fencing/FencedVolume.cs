@@ -261,6 +261,13 @@ public sealed class FencedVolume : IDisposable
     }
 
     /// <summary>
+    /// How long an orderly release (a holder's stop, the daemon's, <c>rbdfence release</c>)
+    /// retries a transient failure: well within a unit's stop timeout, and giving up only
+    /// leaves the lock for a peer to fence.
+    /// </summary>
+    public static readonly TimeSpan ReleaseRetry = TimeSpan.FromSeconds(20);
+
+    /// <summary>
     /// Releases this host's lock (the one its lease names, whichever of its processes took
     /// it) and wakes the waiters. Returns false when this host did not hold it. Transient
     /// cluster errors are retried for up to <paramref name="retryFor"/>: a release that gives

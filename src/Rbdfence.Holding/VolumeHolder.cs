@@ -56,7 +56,7 @@ public sealed partial class VolumeHolder(
                 // the unit stopped and its ExecStopPost released. Taking it again would keep
                 // a lock that no lease names, for a unit that is gone, until a peer fences
                 // this whole host. Nothing is mapped yet: give it back and fail.
-                volume.Release(ReleaseRetry);
+                volume.Release(FencedVolume.ReleaseRetry);
                 throw new HoldException(ExitCodes.Failure, $"{volume.Spec}: the lock was let go between the acquire and the hold; not taking it again");
             }
 
@@ -134,7 +134,7 @@ public sealed partial class VolumeHolder(
         // wake-up time. The image (this host's liveness watch) closes after the release:
         // a lock that is gone needs no beacon, and its unwatch is one more round trip.
         bool released = false;
-        await DetachAsync(() => released = volume.Release(ReleaseRetry)).ConfigureAwait(false);
+        await DetachAsync(() => released = volume.Release(FencedVolume.ReleaseRetry)).ConfigureAwait(false);
         _image?.Dispose();
         _image = null;
         LogReleased(volume.Spec.ToString(), released);
@@ -251,9 +251,6 @@ public sealed partial class VolumeHolder(
             released?.Invoke();
         }
     }
-
-    /// <summary>How long an orderly stop (and the shared daemon's) retries a release that fails for a transient reason.</summary>
-    internal static readonly TimeSpan ReleaseRetry = TimeSpan.FromSeconds(20);
 
     private static long Ms(TimeSpan span) => (long)Math.Round(span.TotalMilliseconds);
 

@@ -121,7 +121,7 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
             // finds the lease, one that went earlier has closed its socket by now.
             if (result.Status == AcquireStatus.Acquired && Withdrawn(cancel.Token))
             {
-                await Task.Run(() => volume.Release(VolumeHolder.ReleaseRetry), CancellationToken.None).ConfigureAwait(false);
+                await Task.Run(() => volume.Release(FencedVolume.ReleaseRetry), CancellationToken.None).ConfigureAwait(false);
                 LogWithdrawnLetGo(_spec);
                 return (ExitCodes.Failure, $"{_spec}: the request was withdrawn before it finished; the lock it took is let go");
             }

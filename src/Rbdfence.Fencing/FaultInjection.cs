@@ -20,11 +20,20 @@ internal static class FaultInjection
     /// <c>RBDFENCE_FAULT=pause-before-break</c>: 5 s between blocklisting a stale holder and
     /// breaking its lock, announced on stderr, for a test to change the holder record meanwhile.
     /// </summary>
-    public static void PauseBeforeBreak()
+    public static void PauseBeforeBreak() => Pause("pause-before-break", "before the break");
+
+    /// <summary>
+    /// <c>RBDFENCE_FAULT=pause-before-proof</c>: 5 s between the holder's map and its proof
+    /// that the lock is ours (so before READY=1), announced on stderr, for a test to freeze
+    /// the holder in that window.
+    /// </summary>
+    public static void PauseBeforeProof() => Pause("pause-before-proof", "before the proof");
+
+    private static void Pause(string fault, string where)
     {
-        if (string.Equals(Fault, "pause-before-break", StringComparison.Ordinal))
+        if (string.Equals(Fault, fault, StringComparison.Ordinal))
         {
-            Console.Error.WriteLine("rbdfence: fault injection: pausing 5 s before the break");
+            Console.Error.WriteLine($"rbdfence: fault injection: pausing 5 s {where}");
             Thread.Sleep(TimeSpan.FromSeconds(5));
         }
     }
@@ -32,6 +41,10 @@ internal static class FaultInjection
     public static bool Skips(string step) => false;
 
     public static void PauseBeforeBreak()
+    {
+    }
+
+    public static void PauseBeforeProof()
     {
     }
 #endif

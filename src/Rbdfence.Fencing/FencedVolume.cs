@@ -390,6 +390,7 @@ public sealed class FencedVolume : IDisposable
     /// </summary>
     public Lease? ProveHeld(IReadOnlyCollection<string> watchersBefore, TimeSpan settle)
     {
+        FaultInjection.PauseBeforeProof();
         long start = Stopwatch.GetTimestamp();
         while (true)
         {

@@ -101,6 +101,45 @@ public sealed class SharedConnectionTests(MultiHostCluster cluster, ITestOutputH
         }
     }
 
+    /// <summary>
+    /// A daemon frozen between the unit's map and READY=1 (here inside the Debug-only pause
+    /// before the proof of the lock): the unit process hears it fall silent and stops its
+    /// data path, rather than stay starting, its device mapped, for as long as the daemon
+    /// sleeps. Before the fix it waited for READY=1 with no limit.
+    /// </summary>
+    [Fact]
+    public async Task A_daemon_frozen_before_ready_stops_the_volume_it_was_mapping()
+    {
+        TestHost host = cluster.Host(5);
+        string volume = await cluster.CreateImageAsync("sharedfrozenstart");
+        string image = volume["rbd/".Length..];
+        await using BackgroundProcess daemon = host.StartRbdfenceDaemon("RBDFENCE_FAULT=pause-before-proof");
+        (await RetryWhileStartingAsync(() => host.RbdfenceAsync("acquire", volume, "--connection", "shared"))).EnsureSuccess();
+        await using BackgroundProcess hold = host.StartRbdfence("hold", volume, "--backend", "fuse", "--interval", "1", "--connection", "shared");
+        try
+        {
+            await daemon.WaitForStdErrAsync("pausing 5 s before the proof", Start);
+            Signal("STOP", daemon.Pid);
+            var clock = Stopwatch.StartNew();
+            Assert.Contains(image, (await LocalRun("losetup", "-a")).StdOut, StringComparison.Ordinal); // mapped, not ready
+
+            (int code, _, string stderr) = await hold.WaitAsync(TimeSpan.FromSeconds(60));
+            output.WriteLine($"the unit process exited {code} {clock.ElapsedMilliseconds} ms after the daemon froze");
+            Assert.True(code == 1, $"the hold exited {code}: {stderr}");
+            Assert.Contains("is gone or not answering", stderr, StringComparison.Ordinal);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(35), $"the hold took {clock.Elapsed} to stop");
+            Assert.DoesNotContain(image, (await LocalRun("losetup", "-a")).StdOut, StringComparison.Ordinal);
+            Assert.DoesNotContain(image, (await LocalRun("ps", "-eo", "args")).StdOut, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Signal("CONT", daemon.Pid);
+        }
+
+        (await host.RbdfenceAsync("release", volume)).EnsureSuccess(); // the unit's ExecStopPost
+        Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
+    }
+
     [Fact]
     public async Task A_fenced_daemon_stops_every_volume_with_78_and_serves_again_on_a_new_connection()
     {

@@ -70,6 +70,8 @@ public static class SharedHoldClient
         IDataPath? dataPath = null;
         string? device = null;
         string status = string.Empty;
+        TimeSpan silence = 2 * interval + TimeSpan.FromSeconds(2);
+        bool heard = false, ready = false, detaching = false;
         while (true)
         {
             string? line;
@@ -106,6 +108,7 @@ public static class SharedHoldClient
                 case SharedProtocol.Detach:
                     // The ordered stop: the daemon's signs of life stop, and a release it
                     // retries may take a while; systemd's TimeoutStopSec bounds this wait.
+                    detaching = true;
                     socket.ReceiveTimeout = 0;
                     try
                     {
@@ -133,7 +136,17 @@ public static class SharedHoldClient
                 case SharedProtocol.Ready:
                     systemd.Send("READY=1");
                     // From now on the daemon speaks every interval; two missed is a dead or frozen daemon.
-                    socket.ReceiveTimeout = (int)Math.Min(int.MaxValue, (2 * interval + TimeSpan.FromSeconds(2)).TotalMilliseconds);
+                    ready = true;
+                    socket.ReceiveTimeout = Milliseconds(silence);
+                    break;
+                case SharedProtocol.Alive when !heard && !ready && !detaching:
+                    // A daemon that speaks before READY=1 too (older ones do not) is held to a
+                    // silence limit from its first word: one frozen between the map and
+                    // READY=1 would leave the device mapped and the unit starting for ever. Its
+                    // start (a fence, the proof of the lock) shares threads that a busy boot
+                    // can keep it waiting for, so the limit until READY=1 is generous.
+                    heard = true;
+                    socket.ReceiveTimeout = Milliseconds(silence > StartSilence ? silence : StartSilence);
                     break;
                 case SharedProtocol.Watchdog:
                     systemd.NotifyWatchdog();
@@ -148,6 +161,11 @@ public static class SharedHoldClient
             }
         }
     }
+
+    /// <summary>The least silence from the daemon, until READY=1, that counts as a dead or frozen daemon.</summary>
+    internal static readonly TimeSpan StartSilence = TimeSpan.FromSeconds(20);
+
+    private static int Milliseconds(TimeSpan span) => (int)Math.Min(int.MaxValue, span.TotalMilliseconds);
 
     /// <summary>The daemon is gone or frozen: nothing guards the volume any more; stop it for good.</summary>
     private static int Abandon(VolumeSpec spec, IDataPath? dataPath, string? deviceLink, string? device, SdNotify systemd)

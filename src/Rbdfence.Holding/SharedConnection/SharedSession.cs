@@ -167,13 +167,23 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
             _mode = volume.Mode;
             // Disposed before the volume it holds (RunVolumeAsync disposes that last).
             using var holder = new VolumeHolder(volume, this, hold, timings, this, this, _logs.CreateLogger<VolumeHolder>());
-            await Task.Run(() => holder.StartAsync(_ended.Token), shutdown).ConfigureAwait(false);
-            Send(SharedProtocol.Ready);
+            // Signs of life from the start of the hold, not only from READY=1: the unit process
+            // stops its data path when they stop, frozen daemon before READY=1 included.
             using var heartbeat = new CancellationTokenSource();
             Task beating = HeartbeatAsync(hold.CheckInterval, heartbeat.Token);
-            Task ended = await Task.WhenAny(_stopRequested.Task, _lost.Task, _peerGone.Task).ConfigureAwait(false);
-            await heartbeat.CancelAsync().ConfigureAwait(false);
-            await beating.ConfigureAwait(false);
+            Task ended;
+            try
+            {
+                await Task.Run(() => holder.StartAsync(_ended.Token), shutdown).ConfigureAwait(false);
+                Send(SharedProtocol.Ready);
+                ended = await Task.WhenAny(_stopRequested.Task, _lost.Task, _peerGone.Task).ConfigureAwait(false);
+            }
+            finally
+            {
+                await heartbeat.CancelAsync().ConfigureAwait(false);
+                await beating.ConfigureAwait(false);
+            }
+
             if (ended == _peerGone.Task)
             {
                 await holder.AbandonAsync().ConfigureAwait(false);
@@ -315,6 +325,9 @@ internal sealed partial class SharedSession : IDataPath, IHolderNotify, IHostApp
         using var timer = new PeriodicTimer(interval);
         try
         {
+            // A first word at once: the unit process holds this daemon to a silence limit
+            // from then on, a start frozen within its first interval included.
+            Send(SharedProtocol.Alive);
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
                 Send(SharedProtocol.Alive);

@@ -273,7 +273,17 @@ public sealed class FencedVolume : IDisposable
     /// cluster errors are retried for up to <paramref name="retryFor"/>: a release that gives
     /// up leaves the lock to be fenced by a peer after the grace period.
     /// </summary>
-    public bool Release(TimeSpan retryFor = default)
+    public bool Release(TimeSpan retryFor = default) => Release(retryFor, deleteLease: true);
+
+    /// <summary>
+    /// Lets go of the lock this client has just taken for a hold that will not run, and wakes
+    /// the waiters, as <see cref="Release(TimeSpan)"/> does, but leaves the lease file alone:
+    /// it is not this call's (another request of this host's daemon, over the same client
+    /// and cookie, may have written its own meanwhile).
+    /// </summary>
+    public bool GiveBack(TimeSpan retryFor) => Release(retryFor, deleteLease: false);
+
+    private bool Release(TimeSpan retryFor, bool deleteLease)
     {
         long start = Stopwatch.GetTimestamp();
         TimeSpan backoff = TimeSpan.FromMilliseconds(250);
@@ -281,7 +291,7 @@ public sealed class FencedVolume : IDisposable
         {
             try
             {
-                return ReleaseOnce();
+                return ReleaseOnce(deleteLease);
             }
             catch (CephException e) when (IsTransient(e.Errno) && Stopwatch.GetElapsedTime(start) + backoff < retryFor)
             {
@@ -291,7 +301,7 @@ public sealed class FencedVolume : IDisposable
         }
     }
 
-    private bool ReleaseOnce()
+    private bool ReleaseOnce(bool deleteLease)
     {
         bool released = false;
         if (_heldByThisClient)
@@ -334,7 +344,11 @@ public sealed class FencedVolume : IDisposable
             }
         }
 
-        Lease.Delete(_leasePath);
+        if (deleteLease)
+        {
+            Lease.Delete(_leasePath);
+        }
+
         if (released)
         {
             ReleasedAt = DateTimeOffset.UtcNow;

@@ -53,10 +53,21 @@ public sealed partial class VolumeHolder(
             if (options.AcquiredBeforeHold)
             {
                 // The unit's acquire took the lock, so a free lock means it was let go since:
-                // the unit stopped and its ExecStopPost released. Taking it again would keep
-                // a lock that no lease names, for a unit that is gone, until a peer fences
-                // this whole host. Nothing is mapped yet: give it back and fail.
-                volume.Release(FencedVolume.ReleaseRetry);
+                // the unit's process went away (killed, or gave up on a silent daemon) and
+                // its ExecStopPost released, while this request was still on its way. Taking
+                // it again would keep a lock that no lease names, for a unit that is gone,
+                // until a peer fences this whole host. Nothing is mapped: give it back and
+                // fail; a give-back that fails leaves a lease, for the unit's release.
+                try
+                {
+                    volume.GiveBack(FencedVolume.ReleaseRetry);
+                }
+                catch (IOException)
+                {
+                    volume.SaveLease(); // a Ceph error: the lock may still be ours
+                    throw;
+                }
+
                 throw new HoldException(ExitCodes.Failure, $"{volume.Spec}: the lock was let go between the acquire and the hold; not taking it again");
             }
 

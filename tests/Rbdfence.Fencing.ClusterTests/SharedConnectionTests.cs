@@ -115,7 +115,8 @@ public sealed class SharedConnectionTests(MultiHostCluster cluster, ITestOutputH
         string image = volume["rbd/".Length..];
         await using BackgroundProcess daemon = host.StartRbdfenceDaemon("RBDFENCE_FAULT=pause-before-proof");
         (await RetryWhileStartingAsync(() => host.RbdfenceAsync("acquire", volume, "--connection", "shared"))).EnsureSuccess();
-        await using BackgroundProcess hold = host.StartRbdfence("hold", volume, "--backend", "fuse", "--interval", "1", "--connection", "shared");
+        using var notify = new NotifyListener();
+        await using BackgroundProcess hold = host.StartRbdfenceWith(["NOTIFY_SOCKET=" + notify.Path], "hold", volume, "--backend", "fuse", "--interval", "1", "--connection", "shared");
         try
         {
             await daemon.WaitForStdErrAsync("pausing 5 s before the proof", Start);
@@ -128,6 +129,7 @@ public sealed class SharedConnectionTests(MultiHostCluster cluster, ITestOutputH
             Assert.True(code == 1, $"the hold exited {code}: {stderr}");
             Assert.Contains("is gone or not answering", stderr, StringComparison.Ordinal);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(35), $"the hold took {clock.Elapsed} to stop");
+            Assert.DoesNotContain(notify.Messages(), m => m.Contains("READY=1", StringComparison.Ordinal)); // the limit before READY=1 did it
             Assert.DoesNotContain(image, (await LocalRun("losetup", "-a")).StdOut, StringComparison.Ordinal);
             Assert.DoesNotContain(image, (await LocalRun("ps", "-eo", "args")).StdOut, StringComparison.Ordinal);
         }
@@ -136,6 +138,9 @@ public sealed class SharedConnectionTests(MultiHostCluster cluster, ITestOutputH
             Signal("CONT", daemon.Pid);
         }
 
+        // Awake again, the daemon finishes the start for nobody (its lease written), then
+        // stops guarding the volume; its log goes to stdout.
+        await daemon.WaitForOutputAsync((log, _) => log.Contains("went away without a stop", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the daemon's abandonment");
         (await host.RbdfenceAsync("release", volume)).EnsureSuccess(); // the unit's ExecStopPost
         Assert.Equal("[]", (await cluster.Cluster.RbdAsync("lock", "ls", "--format", "json", volume)).EnsureSuccess().StdOut.Trim());
     }

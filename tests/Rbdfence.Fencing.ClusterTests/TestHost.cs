@@ -167,7 +167,14 @@ public sealed class BackgroundProcess : IAsyncDisposable
         Task exited = _process.WaitForExitAsync();
         if (await Task.WhenAny(exited, Task.Delay(timeout)) != exited)
         {
-            Kill();
+            // As systemd at a stop timeout: SIGTERM first, so that a holder still running
+            // when a test fails unmaps in order and leaves no device behind; then SIGKILL.
+            Terminate();
+            if (await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(15))) != exited)
+            {
+                Kill();
+            }
+
             throw new TimeoutException($"still running after {timeout}: {await Output()}");
         }
 

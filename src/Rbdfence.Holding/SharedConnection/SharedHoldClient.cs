@@ -71,7 +71,7 @@ public static class SharedHoldClient
         string? device = null;
         string status = string.Empty;
         TimeSpan silence = 2 * interval + TimeSpan.FromSeconds(2);
-        bool heard = false, ready = false, detaching = false;
+        bool ready = false, detaching = false;
         while (true)
         {
             string? line;
@@ -139,13 +139,12 @@ public static class SharedHoldClient
                     ready = true;
                     socket.ReceiveTimeout = Milliseconds(silence);
                     break;
-                case SharedProtocol.Alive when !heard && !ready && !detaching:
+                case SharedProtocol.Alive when !ready && !detaching:
                     // A daemon that speaks before READY=1 too (older ones do not) is held to a
                     // silence limit from its first word: one frozen between the map and
                     // READY=1 would leave the device mapped and the unit starting for ever. Its
                     // start (a fence, the proof of the lock) shares threads that a busy boot
                     // can keep it waiting for, so the limit until READY=1 is generous.
-                    heard = true;
                     socket.ReceiveTimeout = Milliseconds(silence > StartSilence ? silence : StartSilence);
                     break;
                 case SharedProtocol.Watchdog:

@@ -28,12 +28,14 @@
 # Everything runs in the project's own network namespaces (cluster, two hosts); nothing
 # touches the root namespace's network.
 #
-#   benchmarks/many-volumes.sh [--install DIR] [--connection own|shared] [--busy N] [N ...]
+#   benchmarks/many-volumes.sh [--install DIR] [--connection own|shared] [--busy N] [--bind DIR] [N ...]
 #
 #   --install DIR     an install tree (scripts/install --destdir DIR) instead of building one
 #   --connection C    only that mode (default: both, own first)
 #   --busy N          N busy loops beside each boot, until every volume is mounted (a loaded
 #                     machine, as the boot test has two); the baseline runs beside them too
+#   --bind DIR        bind DIR read-write into the booted host at the same place (the image
+#                     files of benchmarks/free-data-path.sh's stand-in for rbd-fuse)
 # Needs root, systemd-nspawn, rbd-fuse, losetup, the .NET SDK (without --install).
 set -euo pipefail
 
@@ -43,6 +45,7 @@ install_dir=''
 counts=()
 connections=(own shared)
 busy=0
+binds=()
 while (($#)); do
   case $1 in
     -h | --help) sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -52,6 +55,8 @@ while (($#)); do
       connections=("$2"); shift 2 ;;
     --busy) [[ $# -ge 2 && $2 =~ ^[0-9]$ ]] || { echo "many-volumes: --busy is 0 to 9 loops" >&2; exit 2; }
       busy=$2; shift 2 ;;
+    --bind) [[ $# -ge 2 && $2 == /* && -d $2 ]] || { echo "many-volumes: --bind needs an existing absolute directory" >&2; exit 2; }
+      binds+=(--bind "$2"); shift 2 ;;
     *) [[ $1 =~ ^[1-9][0-9]{0,2}$ ]] || { echo "many-volumes: a count is 1 to 999, got '$1'" >&2; exit 2; }
       counts+=("$1"); shift ;;
   esac
@@ -198,7 +203,7 @@ for connection in "${connections[@]}"; do
     printf '%s /srv/v%03d ext4 defaults backend=fuse,conf=%s,connection=%s\n' "$(volume "$i")" "$i" "$CEPH_CONF" "$connection" >>"$work/etc-ceph/rbdfencetab"
   done
   "$repo/scripts/nspawn-host" boot "$host" --netns "$prefix-h1" --install "$install_dir" --etc-ceph "$work/etc-ceph" \
-    --bind-ro "$cluster" --watch-pid $$ --loop-devices $((n + 16)) >/dev/null
+    --bind-ro "$cluster" "${binds[@]}" --watch-pid $$ --loop-devices $((n + 16)) >/dev/null
   start=$(now)
   deadline=$((SECONDS + 300))
   until (($(on systemctl list-units --type=mount --state=active --no-legend --plain 'srv-v*.mount' | wc -l) >= n)); do
